@@ -1,0 +1,44 @@
+-- Current version of each supplier invoice line (key: supplier_invoice_id, line_no) from the delta extract ap_supplier_invoice_lines.
+with
+
+source as (
+
+    select * from {{ source('ap', 'supplier_invoice_lines') }}
+
+),
+
+current_version as (
+
+    {{ current_version('source', primary_key=['supplier_invoice_id', 'line_no'], mode='delta') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        supplier_invoice_id,
+        line_no,
+        po_id,
+        po_line_no,
+
+        -- amounts and quantities
+        quantity,
+        unit_price,
+        net_amount,
+        tax_amount,
+
+        -- dates and timestamps
+        updated_at,
+
+        -- lineage of the current version, carried through for auditors
+        _source_file,
+        _batch_id,
+        _source_row_number,
+        _loaded_at
+
+    from current_version
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+-- Current version of each customer receipt (cash received) (key: receipt_id) from the delta extract ar_receipts.
+with
+
+source as (
+
+    select * from {{ source('ar', 'receipts') }}
+
+),
+
+current_version as (
+
+    {{ current_version('source', primary_key=['receipt_id'], mode='delta') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        receipt_id,
+        customer_id,
+
+        -- attributes
+        company_code,
+        currency,
+        bank_reference,
+
+        -- amounts and quantities
+        amount,
+
+        -- dates and timestamps
+        receipt_date,
+        updated_at,
+
+        -- lineage of the current version, carried through for auditors
+        _source_file,
+        _batch_id,
+        _source_row_number,
+        _loaded_at
+
+    from current_version
+
+)
+
+select * from final

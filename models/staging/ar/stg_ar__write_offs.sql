@@ -1,0 +1,43 @@
+-- Current version of each bad-debt write-off of (part of) an invoice (key: write_off_id) from the delta extract ar_write_offs.
+with
+
+source as (
+
+    select * from {{ source('ar', 'write_offs') }}
+
+),
+
+current_version as (
+
+    {{ current_version('source', primary_key=['write_off_id'], mode='delta') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        write_off_id,
+        invoice_id,
+
+        -- attributes
+        reason,
+
+        -- amounts and quantities
+        amount,
+
+        -- dates and timestamps
+        write_off_date,
+        updated_at,
+
+        -- lineage of the current version, carried through for auditors
+        _source_file,
+        _batch_id,
+        _source_row_number,
+        _loaded_at
+
+    from current_version
+
+)
+
+select * from final
