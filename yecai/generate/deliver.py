@@ -1,0 +1,101 @@
+"""Write the extracts into the landing folder exactly as the contract says: one folder per
+extract, a file per delivery named so that names sort by delivery time, in the format and
+encoding each source system uses."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from yecai.contract import Extract
+
+# Decimal places the source systems write, per column (contract conventions); money is 2.
+_SCALE = {"quantity": 3, "planned_quantity": 3, "completed_quantity": 3, "scrap_quantity": 3,
+          "unit_price": 4, "standard_cost": 4, "unit_cost": 4, "rate_to_cny": 8, "target_value": 4}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One file of one extract. `rows` selects the extract's rows in this delivery."""
+
+    extract: str
+    day: str  # yyyymmdd
+    rows: pd.DataFrame
+    fmt: str = "csv"  # csv | parquet | jsonl | xlsx
+    encoding: str = "utf-8"  # utf-8 | utf-8-sig | gbk (csv only)
+    seq: int = 1
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.extract}__{self.day}__{self.seq:03d}.{self.fmt}"
+
+
+def _select_list(extract: Extract, typed: bool) -> str:
+    cols = []
+    for col in extract.columns:
+        name = f'"{col.name}"'
+        if col.type == "decimal":
+            expr = f"cast({name} as decimal(18,{_SCALE.get(col.name, 2)}))"
+        elif col.type == "integer":
+            expr = f"cast({name} as bigint)"
+        elif col.type == "date":
+            expr = f"cast({name} as date)"
+        elif col.type == "timestamp":
+            expr = (f"cast({name} as timestamp)" if typed
+                    else f"strftime(cast({name} as timestamp), '%Y-%m-%d %H:%M:%S')")
+        else:
+            expr = name
+        cols.append(f"{expr} as {name}")
+    return ", ".join(cols)
+
+
+def write_delivery(con: duckdb.DuckDBPyConnection, extract: Extract, delivery: Delivery, landing: Path) -> dict:
+    folder = landing / extract.name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / delivery.file_name
+    table = pa.Table.from_pandas(delivery.rows[extract.column_names], preserve_index=False)
+    con.register("delivery_rows", table)
+    query = f"select {_select_list(extract, typed=delivery.fmt == 'parquet')} from delivery_rows"
+    if delivery.fmt == "parquet":
+        con.execute(f"copy ({query}) to '{path}' (format parquet)")
+    elif delivery.fmt == "jsonl":
+        con.execute(f"copy ({query}) to '{path}' (format json)")
+    elif delivery.fmt == "xlsx":
+        con.execute(query).df().to_excel(path, index=False, engine="openpyxl")
+    elif delivery.encoding == "utf-8":
+        con.execute(f"copy ({query}) to '{path}' (format csv, header true)")
+    else:
+        utf8 = path.with_suffix(".utf8.tmp")
+        con.execute(f"copy ({query}) to '{utf8}' (format csv, header true)")
+        path.write_bytes(utf8.read_text(encoding="utf-8").encode(delivery.encoding))
+        utf8.unlink()
+    con.unregister("delivery_rows")
+    return {"extract": extract.name, "file": f"{extract.name}/{delivery.file_name}", "format": delivery.fmt,
+            "encoding": delivery.encoding if delivery.fmt == "csv" else None, "rows": len(delivery.rows)}
+
+
+def resend(landing: Path, manifest_row: dict, seq: int) -> dict:
+    """The source system delivers the same file a second time under a new name."""
+    src = landing / manifest_row["file"]
+    dst = src.with_name(src.name.replace("__001.", f"__{seq:03d}."))
+    shutil.copyfile(src, dst)
+    return {**manifest_row, "file": f"{manifest_row['extract']}/{dst.name}", "quirk": "same file delivered twice"}
+
+
+def quarterly(extract: str, df: pd.DataFrame, when: str, key: tuple[str, ...]) -> list[Delivery]:
+    """Delta deliveries: the delivery after each quarter holds the rows that changed in it
+    (column `when`), each key in its state at the end of the quarter."""
+    month = df[when].to_numpy().astype("datetime64[M]").astype(int)
+    delivery_month = (month - month % 3 + 3).astype("datetime64[M]")
+    out = []
+    for m in np.unique(delivery_month):
+        day = str(m.astype("datetime64[D]")).replace("-", "")
+        rows = df[delivery_month == m].sort_values(when, kind="stable").drop_duplicates(list(key), keep="last")
+        out.append(Delivery(extract, day, rows))
+    return out
