@@ -64,9 +64,10 @@ def _as_of(df: pd.DataFrame, day: str, column: str) -> pd.DataFrame:
 
 
 def _standard_cost_snapshot(sc: pd.DataFrame, day: str) -> pd.DataFrame:
-    """The standard-cost table as ERP showed it on a day: later periods not yet entered."""
-    snap = _as_of(sc, day, "valid_from").copy()
+    """The standard-cost table as ERP showed it on a day: periods from that day on known,
+    later ones not yet entered."""
     cutoff = np.datetime64(f"{day[:4]}-{day[4:6]}-{day[6:]}")
+    snap = sc[sc["valid_from"].to_numpy() <= cutoff].copy()
     snap.loc[snap["valid_to"].to_numpy() >= cutoff, "valid_to"] = pd.NaT
     return snap
 

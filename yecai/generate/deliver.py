@@ -4,12 +4,18 @@ encoding each source system uses."""
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
+import zipfile
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 
@@ -67,7 +73,7 @@ def write_delivery(con: duckdb.DuckDBPyConnection, extract: Extract, delivery: D
     elif delivery.fmt == "jsonl":
         con.execute(f"copy ({query}) to '{path}' (format json)")
     elif delivery.fmt == "xlsx":
-        con.execute(query).df().to_excel(path, index=False, engine="openpyxl")
+        _write_xlsx(con.execute(query).df(), path)
     elif delivery.encoding == "utf-8":
         con.execute(f"copy ({query}) to '{path}' (format csv, header true)")
     else:
@@ -78,6 +84,25 @@ def write_delivery(con: duckdb.DuckDBPyConnection, extract: Extract, delivery: D
     con.unregister("delivery_rows")
     return {"extract": extract.name, "file": f"{extract.name}/{delivery.file_name}", "format": delivery.fmt,
             "encoding": delivery.encoding if delivery.fmt == "csv" else None, "rows": len(delivery.rows)}
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """An Excel workbook, byte-for-byte reproducible: fixed document dates and zip times."""
+    workbook = openpyxl.Workbook(write_only=True)
+    workbook.properties.created = datetime(2025, 7, 1)
+    sheet = workbook.create_sheet("targets")
+    sheet.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-07-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2025, 7, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
 
 
 def resend(landing: Path, manifest_row: dict, seq: int) -> dict:

@@ -102,10 +102,11 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     post_day = np.where(wrong_month, cal.month_end(post_day) + rng.integers(1, 5, len(inv)), post_day)
     stype = np.where(is_invoice, "sales_invoice", "credit_note")
     rev_cny, ar_cny = sign * inv["net"] * inv["rate"], sign * gross * inv["rate"]
+    repost_day = post_day + rng.integers(1, 4, len(inv))  # when a duplicate is keyed in again
     for mask, extra in ((~not_posted, None), (twice, "duplicate")):
         sub = inv[mask]
         k = j.keys(len(sub))
-        day = post_day[mask] + (rng.integers(1, 4, len(sub)) if extra else 0)
+        day = repost_day[mask] if extra else post_day[mask]
         desc = np.char.add("销售发票 Sales invoice ", sub["invoice_id"].to_numpy().astype(str))
         j.add(k, sub["company_code"], day, AR, ar_cny[mask] + diff[mask], "round", sub["currency"],
               (sign * gross)[mask], stype[mask], sub["invoice_id"], desc)
@@ -126,7 +127,7 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
                                "invoice_date", post_day[wrong_month], rev_cny[wrong_month], ar_cny[wrong_month],
                                main_key.reindex(inv.loc[wrong_month, "invoice_id"]).to_numpy()))
     defects.append(_gl_defects("invoice_posted_twice", "duplicate_posting", inv[twice], "invoice_id", "invoice_date",
-                               post_day[twice] , rev_cny[twice], ar_cny[twice], twice_keys))
+                               repost_day[twice], rev_cny[twice], ar_cny[twice], twice_keys))
     inv_rate = inv.set_index("invoice_id")["rate"]
 
     # ---- receipts and cash application -------------------------------------------------

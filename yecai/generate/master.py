@@ -225,6 +225,7 @@ def build_suppliers(cfg: GeneratorConfig) -> pd.DataFrame:
     rng = cfg.rng("suppliers")
     n = cfg.count(400, 16)
     origin = rng.choice(["CN", "DE", "US"], n, p=[0.8, 0.1, 0.1])
+    origin[:2] = ["DE", "US"]  # every dataset imports in both EUR and USD
     city = np.array(list(_CITIES))[rng.integers(0, len(_CITIES), n)]
     names = np.where(origin == "CN",
                      [f"{c}{_WORDS[rng.integers(0, len(_WORDS))]}材料有限公司" for c in city],

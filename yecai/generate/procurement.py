@@ -13,7 +13,7 @@ from yecai.generate.config import GeneratorConfig
 from yecai.generate.master import MasterData
 from yecai.generate.production import RM_WAREHOUSE
 from yecai.generate.sales import _defect_rows, current
-from yecai.generate.util import at_time, group_seq, ids, pick, split_quantity, unknown_ids
+from yecai.generate.util import at_time, days, group_seq, ids, pick, split_quantity, unknown_ids
 
 
 @dataclass
@@ -32,7 +32,9 @@ def build_procurement(cfg: GeneratorConfig, md: MasterData, issues: pd.DataFrame
     rng = cfg.rng("procurement")
     sup = md.suppliers
     rm = md.products[md.products["product_type"] == "raw_material"]["product_id"].to_numpy()
-    main_supplier = dict(zip(rm, sup["supplier_id"].to_numpy()[rng.integers(0, len(sup), len(rm))]))
+    supplier_of = rng.integers(0, len(sup), len(rm))
+    supplier_of[:2] = [0, 1]  # the importers (see build_suppliers) supply something
+    main_supplier = dict(zip(rm, sup["supplier_id"].to_numpy()[supplier_of]))
 
     company_of_wo = current(work_orders, ["work_order_id"]).set_index("work_order_id")["company_code"]
     demand = issues.assign(company_code=issues["work_order_id"].map(company_of_wo),
@@ -190,7 +192,7 @@ def _payments(rng, invoices: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _po_versions(rng, pos, cancelled, invoices):
-    cancel_day = pos["po_date"].to_numpy() + rng.integers(1, 5, len(pos))
+    cancel_day = days(pos["po_date"]) + rng.integers(1, 5, len(pos))
     v_cancel = pos[cancelled].copy()
     v_cancel["po_status"] = "cancelled"
     v_cancel["updated_at"] = at_time(cancel_day[cancelled], rng)

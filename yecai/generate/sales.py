@@ -11,7 +11,7 @@ import pandas as pd
 from yecai.generate import calendar as cal
 from yecai.generate.config import GeneratorConfig
 from yecai.generate.master import WAREHOUSES, MasterData
-from yecai.generate.util import at_time, group_seq, ids, pick, split_quantity, unknown_ids
+from yecai.generate.util import at_time, days, group_seq, ids, pick, split_quantity, unknown_ids
 
 FG_WAREHOUSES = {"CN10": np.array(["WH-SH-01", "WH-BJ-01"]), "CN20": np.array(["WH-SZ-01", "WH-CD-01"])}
 EXPORT_WAREHOUSE = "WH-HK-01"
@@ -253,7 +253,7 @@ def _cancel_and_reissue(rng, invoices: pd.DataFrame, lines: pd.DataFrame, n_inv:
     """About 1% of invoices are voided (作废) a few days after issue and re-issued under a new
     number: the void arrives as a later delta of the same invoice."""
     cancel = pick(rng, len(invoices), 0.01)
-    reissue_day = invoices["invoice_date"].to_numpy() + rng.integers(1, 4, len(invoices))
+    reissue_day = days(invoices["invoice_date"]) + rng.integers(1, 4, len(invoices))
     cancel &= reissue_day <= cal.END
     old = invoices[cancel]
     voided = old.copy()
@@ -284,7 +284,7 @@ def _credit_notes(rng, invoices: pd.DataFrame, lines: pd.DataFrame):
     cur = current(invoices, ["invoice_id"])
     issued = cur[cur["invoice_status"] == "issued"]
     chosen = issued[pick(rng, len(issued), 0.02)]
-    credit_day = chosen["invoice_date"].to_numpy() + rng.integers(5, 61, len(chosen))
+    credit_day = days(chosen["invoice_date"]) + rng.integers(5, 61, len(chosen))
     chosen = chosen[credit_day <= cal.END]
     credit_day = credit_day[credit_day <= cal.END]
     cn_ids = ids("CRN", len(chosen))
@@ -378,7 +378,7 @@ def _cash(rng, md: MasterData, invoices: pd.DataFrame, lines: pd.DataFrame, cust
 
 def _order_versions(rng, orders, cancelled, invoices, lines, shipments, line_qty):
     """Later deltas of orders: cancellations, and closing once every line is invoiced."""
-    cancel_day = orders["order_date"].to_numpy() + rng.integers(1, 11, len(orders))
+    cancel_day = days(orders["order_date"]) + rng.integers(1, 11, len(orders))
     cancelled = cancelled & (cancel_day <= cal.END)
     v_cancel = orders[cancelled].copy()
     v_cancel["order_status"] = "cancelled"

@@ -14,6 +14,11 @@ def unknown_ids(rng: np.random.Generator, prefix: str, n: int) -> np.ndarray:
     return np.array([f"{prefix}9{i:07d}" for i in rng.integers(0, 10**7, n)], dtype=object)
 
 
+def days(column) -> np.ndarray:
+    """A date column as whole days, so that adding integers adds days, not seconds."""
+    return np.asarray(column).astype("datetime64[D]")
+
+
 def at_time(days: np.ndarray, rng: np.random.Generator, earliest_hour: int = 8,
             latest_hour: int = 20) -> np.ndarray:
     """A timestamp during office hours on each day (seconds precision)."""
