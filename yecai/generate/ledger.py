@@ -350,12 +350,13 @@ def _rounding_stream(df: pd.DataFrame) -> pd.Series:
     the whole history, so month-end balances are exact to the cent. Revenue and cash
     receipts are reconciled as monthly flows, so they restart every month (and cash runs
     apart per source type), keeping each month's total exact to the cent as well."""
-    monthly = df["account_code"].isin([REVENUE, CASH])
-    by_source = df["account_code"] == CASH
-    month = df["posting_date"].to_numpy().astype("datetime64[M]").astype(str)
-    return (df["company_code"] + "|" + df["account_code"]
-            + "|" + np.where(by_source, df["source_type"], "")
-            + "|" + np.where(monthly, month, ""))
+    monthly = df["account_code"].isin([REVENUE, CASH]).to_numpy()
+    by_source = (df["account_code"] == CASH).to_numpy()
+    month = df["posting_date"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    keys = pd.DataFrame({"company": df["company_code"], "account": df["account_code"],
+                         "source": np.where(by_source, df["source_type"], ""),
+                         "month": np.where(monthly, month, -1)})
+    return keys.groupby(list(keys.columns), sort=True).ngroup()
 
 
 def _finalise(df: pd.DataFrame, rng) -> pd.DataFrame:

@@ -45,8 +45,7 @@ def build_procurement(cfg: GeneratorConfig, md: MasterData, issues: pd.DataFrame
 
     # One purchase order per company, supplier and month; a line per raw material.
     demand = demand.sort_values(["month", "company_code", "supplier_id", "product_id"]).reset_index(drop=True)
-    po_key = demand[["month", "company_code", "supplier_id"]].astype(str).agg("|".join, axis=1)
-    po_no = pd.factorize(po_key)[0]
+    po_no = demand.groupby(["month", "company_code", "supplier_id"], sort=False).ngroup().to_numpy()
     n_po = po_no.max() + 1
     first = np.r_[True, po_no[1:] != po_no[:-1]]
     po_head = demand[first].reset_index(drop=True)

@@ -341,8 +341,7 @@ def _cash(rng, md: MasterData, invoices: pd.DataFrame, lines: pd.DataFrame, cust
     pays["currency"] = inv["currency"].to_numpy()[pays["inv"]]
     pays["group"] = np.where(is_batch, -1, np.arange(len(pays)))
     pays = pays.sort_values(["day", "customer_id", "inv"]).reset_index(drop=True)
-    rkey = pays[["day", "customer_id", "company_code", "currency", "group"]].astype(str).agg("|".join, axis=1)
-    receipt_no = pd.factorize(rkey)[0]
+    receipt_no = pays.groupby(["day", "customer_id", "company_code", "currency", "group"], sort=False).ngroup().to_numpy()
     receipt_id = ids("RC", receipt_no.max() + 1 if len(pays) else 0)[receipt_no]
     applications = pd.DataFrame({
         "receipt_id": receipt_id,
