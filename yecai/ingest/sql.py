@@ -1,0 +1,25 @@
+"""Quoting helpers for the SQL that ingestion generates.
+
+Column names come from the contract and file paths from the landing folder; both are
+quoted here rather than trusted, so a stray quote in a file name cannot break a statement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def ident(name: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str | Path) -> str:
+    """A single-quoted SQL string literal (for the places DuckDB does not take parameters,
+    such as table-function arguments)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def varchar_columns(names: list[str]) -> str:
+    """The `columns={...}` struct literal of read_csv: every column VARCHAR."""
+    return "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
