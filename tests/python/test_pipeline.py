@@ -76,3 +76,26 @@ def test_staging_holds_the_current_version_of_every_key(demo_data, warehouse, ex
             assert (a[col.name].astype("Int64").fillna(-1) == e[col.name].fillna(-1)).all(), col.name
         else:
             assert (a[col.name].fillna("∅").astype(str) == e[col.name].fillna("∅").astype(str)).all(), col.name
+
+
+ORPHAN_CHECKS = {  # answer-key defect → staging query that finds it
+    "orphan_shipment": "select shipment_id as id from staging.stg_wms__shipments s "
+                       "where not exists (select 1 from staging.stg_erp__sales_orders o where o.order_id = s.order_id)",
+    "orphan_invoice_line": "select invoice_id || '/' || line_no as id from staging.stg_bil__invoice_lines l "
+                           "where l.order_id is not null and not exists "
+                           "(select 1 from staging.stg_erp__sales_orders o where o.order_id = l.order_id)",
+    "orphan_supplier_invoice_line": "select supplier_invoice_id || '/' || line_no as id "
+                                    "from staging.stg_ap__supplier_invoice_lines l where l.po_id is not null and "
+                                    "not exists (select 1 from staging.stg_erp__purchase_orders p where p.po_id = l.po_id)",
+    "orphan_goods_receipt": "select goods_receipt_id as id from staging.stg_wms__goods_receipts g where not exists "
+                            "(select 1 from staging.stg_erp__purchase_orders p where p.po_id = g.po_id)",
+}
+
+
+@pytest.mark.parametrize("defect", sorted(ORPHAN_CHECKS))
+def test_staging_orphans_are_exactly_the_injected_ones(demo_data, warehouse, defect):
+    key = demo_data.defects[demo_data.defects["defect_type"] == defect]
+    expected = {f"{r.document_id}/{int(r.line_no)}" if pd.notna(r.line_no) else r.document_id
+                for r in key.itertuples()}
+    found = set(_query(warehouse, ORPHAN_CHECKS[defect])["id"])
+    assert expected and found == expected
