@@ -99,7 +99,10 @@ def demo(scale: float, seed: int) -> None:
                         progress=True)
     click.echo(report.summary_text())
     if report.exit_code != 0:
-        raise click.ClickException("ingest refused input; see the summary above")
+        raise click.ClickException(
+            "ingest refused input; see the summary above. If the demo data changed since the "
+            "last run (new code, another --scale or --seed), start over: `make clean` (or delete "
+            f"{settings.data_dir()}) and run `make demo` again.")
     click.echo("[3/3] dbt build")
     rc = run_dbt(["build"])
     if rc != 0:
