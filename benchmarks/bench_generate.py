@@ -30,6 +30,8 @@ def main() -> None:
     rows = report.manifest.groupby("extract")["rows"].sum()
     print(f"scale {args.scale}: {seconds:.1f} s wall, peak RSS {peak_mb:,.0f} MB, "
           f"{len(report.manifest)} files, {int(rows.sum()):,} rows, {size_mb:,.0f} MB on disk")
+    for stage, secs in report.stage_seconds.items():
+        print(f"  {stage:<26} {secs:>8.1f} s")
     for name in ("erp_sales_order_lines", "bil_invoice_lines", "wms_inventory_movements", "fin_journal_lines"):
         print(f"  {name:<26} {int(rows[name]):>12,} rows")
     if args.out is None:

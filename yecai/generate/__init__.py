@@ -46,6 +46,7 @@ class GenerateReport:
     manifest: pd.DataFrame
     defects: pd.DataFrame
     seconds: float
+    stage_seconds: dict[str, float]
 
     def summary_text(self) -> str:
         per_extract = self.manifest.groupby("extract").agg(files=("file", "count"), rows=("rows", "sum"))
@@ -117,14 +118,23 @@ def _prepare_landing(landing: Path) -> None:
 def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 42,
              defect_factor: float = 1.0) -> GenerateReport:
     started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def timed(stage: str, build, *args):
+        t0 = time.perf_counter()
+        result = build(*args)
+        stages[stage] = time.perf_counter() - t0
+        return result
+
     cfg = GeneratorConfig(scale=scale, seed=seed, defects=DefectRates().scaled(defect_factor))
-    md = build_master(cfg)
-    sales = build_sales(cfg, md)
-    prod = build_production(cfg, md, sales.shipments)
-    proc = build_procurement(cfg, md, prod.issues, prod.work_orders)
-    moves = build_movements(cfg.rng("inventory"), md, sales.shipments, proc.goods_receipts, prod)
-    ledger = build_ledger(cfg, md, sales, proc, prod, moves)
-    targets = build_targets(cfg, sales, md.rates_at)
+    md = timed("master data", build_master, cfg)
+    sales = timed("order to cash", build_sales, cfg, md)
+    prod = timed("production", build_production, cfg, md, sales.shipments)
+    proc = timed("procure to pay", build_procurement, cfg, md, prod.issues, prod.work_orders)
+    moves = timed("inventory", build_movements, cfg.rng("inventory"), md, sales.shipments, proc.goods_receipts, prod)
+    ledger = timed("general ledger", build_ledger, cfg, md, sales, proc, prod, moves)
+    targets = timed("kpi targets", build_targets, cfg, sales, md.rates_at)
+    write_started = time.perf_counter()
 
     deltas = {
         "erp_sales_orders": sales.orders, "erp_sales_order_lines": sales.order_lines,
@@ -152,6 +162,7 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
             rows.append(write_delivery(con, contract[d.extract], d, landing))
             if (d.extract, d.day) == RESENT:
                 rows.append(resend(landing, rows[-1], seq=2))
+    stages["writing files"] = time.perf_counter() - write_started
     manifest = pd.DataFrame(rows)
     defects = pd.concat([*sales.defects, *proc.defects, ledger.defects], ignore_index=True)
 
@@ -159,7 +170,7 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
     defects.to_csv(answer_key / "defects.csv", index=False)
     manifest.to_csv(answer_key / "deliveries.csv", index=False)
     return GenerateReport(landing=landing, answer_key=answer_key, manifest=manifest, defects=defects,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, stage_seconds=stages)
 
 
 __all__ = ["GenerateReport", "generate", "cal"]
