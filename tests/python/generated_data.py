@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from yecai.dbt_runner import run_dbt
 from yecai.generate import GenerateReport, generate
+from yecai.ingest import ingest
 
 DEMO_SCALE = 0.01
 
@@ -21,3 +25,14 @@ def clean_data(tmp_path_factory) -> GenerateReport:
     """The same business with every defect rate at 0."""
     root = tmp_path_factory.mktemp("clean")
     return generate(root / "landing", root / "answer_key", scale=DEMO_SCALE, seed=42, defect_factor=0.0)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_data, tmp_path_factory) -> Path:
+    """The demo dataset ingested and built by dbt (every model and test): the warehouse
+    file. Built once per test session; tests open it read-only."""
+    database = tmp_path_factory.mktemp("warehouse") / "yecai.duckdb"
+    report = ingest(demo_data.landing, database, progress=False)
+    assert report.exit_code == 0, report.summary_text()
+    assert run_dbt(["build"], database=database) == 0, "dbt build failed on the demo data"
+    return database

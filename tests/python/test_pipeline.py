@@ -7,10 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from generated_data import demo_data  # noqa: F401  (fixture)
+from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from landing_reader import current_rows
 from yecai.contract import load_contract
-from yecai.dbt_runner import run_dbt
 from yecai.ingest import ingest
 
 CONTRACT = load_contract()
@@ -18,12 +17,8 @@ SYSTEM_OF = {name: name.split("_", 1) for name in CONTRACT}  # erp_sales_orders 
 
 
 @pytest.fixture(scope="module")
-def warehouse(demo_data, tmp_path_factory):
-    database = tmp_path_factory.mktemp("warehouse") / "yecai.duckdb"
-    report = ingest(demo_data.landing, database, progress=False)
-    assert report.exit_code == 0, report.summary_text()
-    assert run_dbt(["build"], database=database) == 0
-    return database
+def warehouse(demo_warehouse):
+    return demo_warehouse
 
 
 def _query(database, sql: str) -> pd.DataFrame:

@@ -1,0 +1,28 @@
+{#-
+    The one implementation of currency conversion (charter, common rules):
+    a document is converted at the rate of its document date, falling back to the latest
+    earlier rate at most 7 days older (int_fx__rates_daily resolves that per day); CNY is 1.
+    Anything that relieves a receivable or payable is converted at the rate of the invoice
+    it relieves: join on the invoice's currency and date, not on the relieving document's.
+
+    Usage, in the FROM clause of a model:
+        from invoices
+        {{ fx_rate_join('invoices.currency', 'invoices.invoice_date', 'invoice_fx') }}
+    and in the select list:
+        {{ to_cny('invoices.net_amount', 'invoice_fx') }} as net_amount_cny,
+        invoice_fx.rate_to_cny as fx_rate_to_cny          -- NULL: no usable rate (tested)
+
+    A document without a usable rate gets a NULL rate and NULL CNY amounts, never 0; every
+    fact that converts carries its rate column and a not_null test on it.
+-#}
+
+{% macro fx_rate_join(currency, document_date, alias) -%}
+    left join {{ ref('int_fx__rates_daily') }} as {{ alias }}
+        on {{ alias }}.currency = {{ currency }}
+        and {{ alias }}.rate_day = {{ document_date }}
+{%- endmacro %}
+
+{#- Exact product (no rounding): a settled invoice nets to exactly zero in CNY. -#}
+{% macro to_cny(amount, fx_alias) -%}
+    ({{ amount }}) * {{ fx_alias }}.rate_to_cny
+{%- endmacro %}
