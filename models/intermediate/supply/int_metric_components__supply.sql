@@ -1,0 +1,114 @@
+-- Grain: one row per metric_code, month_start, company_code and the dimensions the
+-- metric's records carry (docs/METRICS.md, the component interface). The value over any
+-- group of rows of one month is Σ numerator / Σ denominator, or Σ numerator for
+-- inventory_value (denominator NULL). A ratio row may carry a 0 denominator (e.g. open AP
+-- but nothing invoiced that month): the assembled value is then NULL, never a division.
+with
+
+inventory_balances as (
+
+    select * from {{ ref('int_supply__inventory_balance_monthly') }}
+
+),
+
+ap_open as (
+
+    select * from {{ ref('int_supply__ap_open_monthly') }}
+
+),
+
+three_way_match as (
+
+    select * from {{ ref('int_supply__three_way_match') }}
+
+),
+
+work_orders as (
+
+    select * from {{ ref('int_supply__work_orders') }}
+
+),
+
+inventory_value as (
+
+    select
+        'inventory_value' as metric_code,
+        month_start,
+        company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        product_id,
+        warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(inventory_value_cny as decimal(38, 16)) as numerator,
+        cast(null as decimal(38, 16)) as denominator
+    from inventory_balances
+
+),
+
+-- dpo = AP(month-end) / gross supplier-invoiced in the month × days_in_month
+dpo as (
+
+    select
+        'dpo' as metric_code,
+        month_start,
+        company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        supplier_id,
+        cast(sum(open_amount_cny) * days_in_month as decimal(38, 16)) as numerator,
+        cast(sum(invoiced_amount_cny) as decimal(38, 16)) as denominator
+    from ap_open
+    group by month_start, days_in_month, company_code, supplier_id
+
+),
+
+three_way_match_rate as (
+
+    select
+        'three_way_match_rate' as metric_code,
+        month_start,
+        company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        supplier_id,
+        cast(sum(case when is_three_way_matched then 1 else 0 end) as decimal(38, 16)) as numerator,
+        cast(count(*) as decimal(38, 16)) as denominator
+    from three_way_match
+    group by month_start, company_code, supplier_id
+
+),
+
+unit_output_cost as (
+
+    select
+        'unit_output_cost' as metric_code,
+        finish_month_start as month_start,
+        company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(sum(total_cost) as decimal(38, 16)) as numerator,
+        cast(sum(completed_quantity) as decimal(38, 16)) as denominator
+    from work_orders
+    where is_completed
+        and finish_date is not null
+    group by finish_month_start, company_code, product_id
+
+),
+
+final as (
+
+    select * from inventory_value
+    union all
+    select * from dpo
+    union all
+    select * from three_way_match_rate
+    union all
+    select * from unit_output_cost
+
+)
+
+select * from final

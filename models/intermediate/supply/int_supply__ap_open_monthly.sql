@@ -1,0 +1,193 @@
+-- Grain: one row per issued supplier invoice and month-end, from the month of its first
+-- activity (invoice or payment) to the month it is finally settled, or to the last month of
+-- the supplier ledger while it stays open. Open amount at month-end = gross − payments up to
+-- that day, CNY at the invoice's rate (charter, dpo). Months after final settlement carry
+-- 0 and have no row; balances are carried forward, never summed across months.
+with
+
+supplier_invoices as (
+
+    select * from {{ ref('int_supply__supplier_invoices') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('int_supply__supplier_payments') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+month_ends as (
+
+    select month_start, month_end, days_in_month
+    from calendar
+    where is_month_end
+
+),
+
+ledger_horizon as (
+
+    select max(activity_date) as last_activity_date
+    from (
+        select invoice_date as activity_date from supplier_invoices
+        union all
+        select payment_date as activity_date from payments
+    ) as activity
+
+),
+
+payment_totals as (
+
+    select
+        supplier_invoice_id,
+        sum(amount) as paid_amount,
+        min(payment_date) as first_payment_date,
+        max(payment_date) as last_payment_date
+    from payments
+    group by supplier_invoice_id
+
+),
+
+monthly_payments as (
+
+    select
+        supplier_invoice_id,
+        month_start,
+        sum(amount) as paid_amount,
+        sum(amount_cny) as paid_amount_cny
+    from payments
+    group by supplier_invoice_id, month_start
+
+),
+
+invoice_spans as (
+
+    select
+        supplier_invoices.supplier_invoice_id,
+        supplier_invoices.supplier_id,
+        supplier_invoices.company_code,
+        supplier_invoices.currency,
+        supplier_invoices.gross_amount,
+        supplier_invoices.gross_amount_cny,
+        supplier_invoices.invoice_date,
+        supplier_invoices.due_date,
+        case
+            when payment_totals.first_payment_date < supplier_invoices.invoice_date
+                then payment_totals.first_payment_date
+            else supplier_invoices.invoice_date
+        end as first_activity_date,
+        -- settled for good: nothing changes after the last payment, so no rows are needed
+        case
+            when supplier_invoices.gross_amount - coalesce(payment_totals.paid_amount, 0) = 0
+                then case
+                    when payment_totals.last_payment_date > supplier_invoices.invoice_date
+                        then payment_totals.last_payment_date
+                    else supplier_invoices.invoice_date
+                end
+            else ledger_horizon.last_activity_date
+        end as last_carried_date
+    from supplier_invoices
+    cross join ledger_horizon
+    left join payment_totals
+        on payment_totals.supplier_invoice_id = supplier_invoices.supplier_invoice_id
+
+),
+
+invoice_months as (
+
+    select
+        invoice_spans.*,
+        month_ends.month_start,
+        month_ends.month_end,
+        month_ends.days_in_month
+    from invoice_spans
+    inner join month_ends
+        on month_ends.month_end >= invoice_spans.first_activity_date
+        and month_ends.month_start <= invoice_spans.last_carried_date
+
+),
+
+monthly_flows as (
+
+    select
+        invoice_months.supplier_invoice_id,
+        invoice_months.supplier_id,
+        invoice_months.company_code,
+        invoice_months.currency,
+        invoice_months.month_start,
+        invoice_months.month_end,
+        invoice_months.days_in_month,
+        invoice_months.invoice_date,
+        invoice_months.due_date,
+        case
+            when invoice_months.invoice_date between invoice_months.month_start and invoice_months.month_end
+                then invoice_months.gross_amount
+            else 0
+        end as invoiced_amount,
+        case
+            when invoice_months.invoice_date between invoice_months.month_start and invoice_months.month_end
+                then invoice_months.gross_amount_cny
+            else 0
+        end as invoiced_amount_cny,
+        coalesce(monthly_payments.paid_amount, 0) as paid_amount,
+        coalesce(monthly_payments.paid_amount_cny, 0) as paid_amount_cny
+    from invoice_months
+    left join monthly_payments
+        on monthly_payments.supplier_invoice_id = invoice_months.supplier_invoice_id
+        and monthly_payments.month_start = invoice_months.month_start
+
+),
+
+balances as (
+
+    select
+        monthly_flows.*,
+        sum(invoiced_amount - paid_amount) over (
+            partition by supplier_invoice_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as open_amount,
+        sum(invoiced_amount_cny - paid_amount_cny) over (
+            partition by supplier_invoice_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as open_amount_cny
+    from monthly_flows
+
+),
+
+final as (
+
+    select
+        -- ids
+        supplier_invoice_id,
+        supplier_id,
+
+        -- dimensions
+        company_code,
+        currency,
+
+        -- amounts: flows of the month, then the balance at month-end
+        invoiced_amount_cny,
+        paid_amount_cny,
+        open_amount,
+        open_amount_cny,
+
+        -- dates
+        month_start,
+        month_end,
+        days_in_month,
+        invoice_date,
+        due_date
+
+    from balances
+
+)
+
+select * from final

@@ -1,0 +1,149 @@
+-- Grain: one row per product, warehouse and month-end, from the month of the first movement
+-- of that product in that warehouse to the last month of the movement ledger. Inventory at
+-- a month-end = Σ quantity × unit_cost of all movements up to that day (charter,
+-- inventory_value): movements are summed per month first, then accumulated over months, so
+-- no movement is joined to more than its own month.
+with
+
+movements as (
+
+    select * from {{ ref('int_supply__inventory_movements') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+month_ends as (
+
+    select month_start, month_end, days_in_month
+    from calendar
+    where is_month_end
+
+),
+
+ledger_horizon as (
+
+    select max(movement_date) as last_movement_date
+    from movements
+
+),
+
+monthly_movements as (
+
+    select
+        product_id,
+        warehouse_id,
+        company_code,
+        month_start,
+        sum(quantity) as movement_quantity,
+        sum(movement_value_cny) as movement_value_cny
+    from movements
+    group by product_id, warehouse_id, company_code, month_start
+
+),
+
+positions as (
+
+    select
+        product_id,
+        warehouse_id,
+        company_code,
+        min(month_start) as first_month_start
+    from monthly_movements
+    group by product_id, warehouse_id, company_code
+
+),
+
+position_months as (
+
+    select
+        positions.product_id,
+        positions.warehouse_id,
+        positions.company_code,
+        month_ends.month_start,
+        month_ends.month_end,
+        month_ends.days_in_month
+    from positions
+    cross join ledger_horizon
+    inner join month_ends
+        on month_ends.month_start >= positions.first_month_start
+        and month_ends.month_start <= ledger_horizon.last_movement_date
+
+),
+
+monthly_flows as (
+
+    select
+        position_months.*,
+        coalesce(monthly_movements.movement_quantity, 0) as movement_quantity,
+        coalesce(monthly_movements.movement_value_cny, 0) as movement_value_cny
+    from position_months
+    left join monthly_movements
+        on monthly_movements.product_id = position_months.product_id
+        and monthly_movements.warehouse_id = position_months.warehouse_id
+        and monthly_movements.month_start = position_months.month_start
+
+),
+
+balances as (
+
+    select
+        monthly_flows.*,
+        sum(movement_quantity) over (
+            partition by product_id, warehouse_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as quantity_on_hand,
+        sum(movement_value_cny) over (
+            partition by product_id, warehouse_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as inventory_value_cny
+    from monthly_flows
+
+),
+
+with_previous as (
+
+    select
+        balances.*,
+        -- before a position's first movement month the balance is 0
+        coalesce(
+            lag(inventory_value_cny) over (partition by product_id, warehouse_id order by month_start),
+            0
+        ) as previous_month_end_value_cny
+    from balances
+
+),
+
+final as (
+
+    select
+        -- ids
+        product_id,
+        warehouse_id,
+
+        -- dimensions
+        company_code,
+
+        -- quantities and amounts: flows of the month, then balances
+        movement_quantity,
+        movement_value_cny,
+        quantity_on_hand,
+        inventory_value_cny,
+        previous_month_end_value_cny,
+
+        -- dates
+        month_start,
+        month_end,
+        days_in_month
+
+    from with_previous
+
+)
+
+select * from final

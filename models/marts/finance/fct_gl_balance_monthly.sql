@@ -1,0 +1,149 @@
+-- Grain: one row per account, company and month-end (account_code, company_code,
+-- month_start), from the first month the account is posted in that company to the last
+-- month of the ledger. Period movement and cumulative closing balance, debit − credit and
+-- in the account's normal-balance sign. Journal lines are summed per month first, then
+-- accumulated over months.
+with
+
+journal_lines as (
+
+    select * from {{ ref('fct_gl_journal_lines') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+month_ends as (
+
+    select month_start, month_end
+    from calendar
+    where is_month_end
+
+),
+
+monthly_postings as (
+
+    select
+        account_code,
+        company_code,
+        account_name,
+        account_type,
+        account_role,
+        normal_balance,
+        month_start,
+        sum(debit_amount) as period_debit_amount,
+        sum(credit_amount) as period_credit_amount
+    from journal_lines
+    group by
+        account_code, company_code, account_name, account_type, account_role, normal_balance,
+        month_start
+
+),
+
+ledger_horizon as (
+
+    select max(month_start) as last_month_start
+    from monthly_postings
+
+),
+
+positions as (
+
+    select
+        account_code,
+        company_code,
+        account_name,
+        account_type,
+        account_role,
+        normal_balance,
+        min(month_start) as first_month_start
+    from monthly_postings
+    group by account_code, company_code, account_name, account_type, account_role, normal_balance
+
+),
+
+position_months as (
+
+    select
+        positions.account_code,
+        positions.company_code,
+        positions.account_name,
+        positions.account_type,
+        positions.account_role,
+        positions.normal_balance,
+        month_ends.month_start,
+        month_ends.month_end
+    from positions
+    cross join ledger_horizon
+    inner join month_ends
+        on month_ends.month_start >= positions.first_month_start
+        and month_ends.month_start <= ledger_horizon.last_month_start
+
+),
+
+monthly_flows as (
+
+    select
+        position_months.*,
+        coalesce(monthly_postings.period_debit_amount, 0) as period_debit_amount,
+        coalesce(monthly_postings.period_credit_amount, 0) as period_credit_amount,
+        coalesce(monthly_postings.period_debit_amount, 0)
+            - coalesce(monthly_postings.period_credit_amount, 0) as period_movement
+    from position_months
+    left join monthly_postings
+        on monthly_postings.account_code = position_months.account_code
+        and monthly_postings.company_code = position_months.company_code
+        and monthly_postings.month_start = position_months.month_start
+
+),
+
+balances as (
+
+    select
+        monthly_flows.*,
+        sum(period_movement) over (
+            partition by account_code, company_code
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as closing_balance,
+        case when normal_balance = 'credit' then -1 else 1 end as normal_sign
+    from monthly_flows
+
+),
+
+final as (
+
+    select
+        -- ids
+        account_code,
+
+        -- dimensions
+        company_code,
+        account_name,
+        account_type,
+        account_role,
+        normal_balance,
+
+        -- amounts (CNY): debit − credit, then in the normal-balance sign
+        period_debit_amount,
+        period_credit_amount,
+        period_movement,
+        closing_balance - period_movement as opening_balance,
+        closing_balance,
+        normal_sign * period_movement as period_movement_normal,
+        normal_sign * (closing_balance - period_movement) as opening_balance_normal,
+        normal_sign * closing_balance as closing_balance_normal,
+
+        -- dates
+        month_start,
+        month_end
+
+    from balances
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- Grain: one row per goods receipt on a purchase order that exists and is not cancelled
+-- (goods_receipt_id). Orphan receipts are in int_supply__orphan_records.
+with
+
+goods_receipts as (
+
+    select * from {{ ref('int_supply__goods_receipts') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        goods_receipt_id,
+        po_id,
+        po_line_no,
+        warehouse_id,
+        supplier_id,
+        product_id,
+
+        -- dimensions
+        company_code,
+
+        -- quantities
+        quantity,
+
+        -- dates
+        receipt_date,
+        month_start
+
+    from goods_receipts
+
+)
+
+select * from final

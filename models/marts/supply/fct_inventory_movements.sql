@@ -1,0 +1,39 @@
+-- Grain: one row per inventory movement (movement_id) in a known warehouse, attributed to
+-- the company owning the warehouse and the month of movement_date; value = quantity ×
+-- unit_cost in CNY (signed: + into stock, − out of stock).
+with
+
+movements as (
+
+    select * from {{ ref('int_supply__inventory_movements') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        movement_id,
+        product_id,
+        warehouse_id,
+        reference_id,
+
+        -- dimensions
+        company_code,
+        movement_type,
+        reference_type,
+
+        -- quantities and amounts
+        quantity,
+        unit_cost,
+        movement_value_cny,
+
+        -- dates
+        movement_date,
+        month_start
+
+    from movements
+
+)
+
+select * from final

@@ -1,0 +1,37 @@
+-- Grain: one row per payment of an issued supplier invoice (payment_id), attributed to the
+-- month of payment_date, in CNY at the rate of the invoice it pays.
+with
+
+payments as (
+
+    select * from {{ ref('int_supply__supplier_payments') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        payment_id,
+        supplier_invoice_id,
+        supplier_id,
+
+        -- dimensions
+        company_code,
+        currency,
+
+        -- amounts
+        amount,
+        fx_rate_to_cny,
+        amount_cny,
+
+        -- dates
+        payment_date,
+        month_start,
+        invoice_date
+
+    from payments
+
+)
+
+select * from final

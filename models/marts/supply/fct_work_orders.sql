@@ -1,0 +1,44 @@
+-- Grain: one row per current work order (work_order_id), every status, with the totals of
+-- its material, labour and overhead costs over all posting dates. Completed work orders
+-- count in unit_output_cost in the month of finish_date.
+with
+
+work_orders as (
+
+    select * from {{ ref('int_supply__work_orders') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        work_order_id,
+        product_id,
+
+        -- dimensions
+        company_code,
+        work_order_status,
+
+        -- quantities and amounts
+        planned_quantity,
+        completed_quantity,
+        scrap_quantity,
+        material_cost,
+        labor_cost,
+        overhead_cost,
+        total_cost,
+
+        -- dates
+        start_date,
+        finish_date,
+        finish_month_start,
+
+        -- flags
+        is_completed
+
+    from work_orders
+
+)
+
+select * from final
