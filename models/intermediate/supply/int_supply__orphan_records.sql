@@ -43,8 +43,11 @@ named_purchase_orders as (
 
     select
         'supplier_invoice_line' as record_type,
-        supplier_invoice_lines.supplier_invoice_id || '/'
-            || cast(supplier_invoice_lines.line_no as {{ dbt.type_string() }}) as record_id,
+        {{ dbt.concat([
+            'supplier_invoice_lines.supplier_invoice_id',
+            "'/'",
+            'cast(supplier_invoice_lines.line_no as ' ~ dbt.type_string() ~ ')',
+        ]) }} as record_id,
         supplier_invoice_lines.po_id,
         supplier_invoices.company_code,
         supplier_invoices.invoice_date as document_date
