@@ -22,7 +22,9 @@
         and {{ alias }}.rate_day = {{ document_date }}
 {%- endmacro %}
 
-{#- Exact product (no rounding): a settled invoice nets to exactly zero in CNY. -#}
+{#- Exact product (no rounding): a settled invoice nets to exactly zero in CNY. The amount
+    is widened first: DuckDB types DECIMAL(18,8) × DECIMAL(18,8) as DECIMAL(18,16), which
+    overflows from 100 on; DECIMAL(38,8) × DECIMAL(18,8) is DECIMAL(38,16). -#}
 {% macro to_cny(amount, fx_alias) -%}
-    ({{ amount }}) * {{ fx_alias }}.rate_to_cny
+    cast({{ amount }} as decimal(38, 8)) * {{ fx_alias }}.rate_to_cny
 {%- endmacro %}
