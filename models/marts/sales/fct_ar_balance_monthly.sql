@@ -1,0 +1,42 @@
+-- Grain: one row per issued invoice or credit note and month-end at which its open amount
+-- is not zero. A balance: never sum it across months.
+with
+
+ar_balances as (
+
+    select * from {{ ref('int_sales__ar_balances_monthly') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        invoice_id,
+        company_code,
+        customer_id,
+
+        -- dimensions
+        invoice_type,
+        currency,
+        aging_bucket,
+
+        -- amounts (signed: credit notes negative)
+        open_amount,
+        fx_rate_to_cny,
+        open_amount_cny,
+
+        -- dates
+        month_end,
+        invoice_date,
+        due_date,
+        days_past_due,
+
+        -- flags
+        is_overdue
+
+    from ar_balances
+
+)
+
+select * from final

@@ -1,0 +1,65 @@
+-- Grain: one row per line of an issued invoice or credit note. Revenue, cost and margin in
+-- CNY (signed: credit notes negative), and for invoice lines the accuracy checks and the
+-- lag from the latest shipment on or before the invoice date.
+with
+
+invoice_lines as (
+
+    select * from {{ ref('int_sales__invoice_lines') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        invoice_id,
+        line_no,
+        order_id,
+        order_line_no,
+        company_code,
+        customer_id,
+        product_id,
+
+        -- dimensions
+        invoice_type,
+        currency,
+        order_match_status,
+
+        -- document currency, as delivered (positive on credit notes too)
+        quantity,
+        unit_price,
+        net_amount,
+        tax_amount,
+        gross_amount,
+
+        -- CNY, signed
+        fx_rate_to_cny,
+        standard_cost,
+        revenue_cny,
+        gross_amount_cny,
+        cogs_cny,
+        gross_margin_cny,
+
+        -- billing checks (invoice lines only)
+        order_unit_price,
+        cumulative_invoiced_quantity,
+        shipped_quantity_to_date,
+
+        -- dates
+        invoice_date,
+        due_date,
+        latest_ship_date,
+        ship_to_invoice_days,
+
+        -- flags (invoice lines only)
+        is_order_line_valid,
+        is_price_correct,
+        is_quantity_within_shipped,
+        is_accurate
+
+    from invoice_lines
+
+)
+
+select * from final

@@ -1,0 +1,105 @@
+-- Grain: one row per current sales order line of a known order — the life of the line:
+-- ordered, shipped (on time or not), invoiced, credited and collected.
+with
+
+order_lines as (
+
+    select * from {{ ref('int_sales__order_line_fulfilment') }}
+
+),
+
+invoice_lines as (
+
+    select * from {{ ref('int_sales__invoice_lines') }}
+
+),
+
+invoice_collections as (
+
+    select * from {{ ref('int_sales__invoice_collections') }}
+
+),
+
+billed_per_line as (
+
+    select
+        invoice_lines.order_id,
+        invoice_lines.order_line_no,
+        sum(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.quantity else 0 end)
+            as invoiced_quantity,
+        sum(case when invoice_lines.invoice_type = 'credit_note' then invoice_lines.quantity else 0 end)
+            as credited_quantity,
+        sum(invoice_lines.revenue_cny) as net_revenue_cny,
+        sum(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.gross_amount_cny else 0 end)
+            as invoiced_gross_amount_cny,
+        sum(case when invoice_collections.is_fully_collected then invoice_lines.gross_amount_cny else 0 end)
+            as collected_gross_amount_cny,
+        min(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.invoice_date end) as first_invoice_date,
+        max(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.invoice_date end) as last_invoice_date,
+        max(invoice_collections.collection_date) as last_collection_date
+    from invoice_lines
+    left join invoice_collections
+        on invoice_lines.invoice_id = invoice_collections.invoice_id
+    where invoice_lines.order_match_status = 'matched'
+    group by invoice_lines.order_id, invoice_lines.order_line_no
+
+),
+
+final as (
+
+    select
+        -- ids
+        order_lines.order_id,
+        order_lines.line_no,
+        order_lines.company_code,
+        order_lines.customer_id,
+        order_lines.product_id,
+
+        -- dimensions
+        order_lines.channel,
+        order_lines.currency,
+        order_lines.order_status,
+
+        -- ordered (document currency, and CNY at the order-date rate)
+        order_lines.ordered_quantity,
+        order_lines.unit_price,
+        order_lines.ordered_net_amount,
+        order_fx.rate_to_cny as fx_rate_to_cny,
+        {{ to_cny('order_lines.ordered_net_amount', 'order_fx') }} as ordered_net_amount_cny,
+
+        -- shipped
+        order_lines.shipment_count,
+        order_lines.shipped_quantity,
+        order_lines.shipped_on_time_quantity,
+
+        -- invoiced and collected (CNY at each invoice's rate)
+        coalesce(billed_per_line.invoiced_quantity, 0) as invoiced_quantity,
+        coalesce(billed_per_line.credited_quantity, 0) as credited_quantity,
+        coalesce(billed_per_line.net_revenue_cny, 0) as net_revenue_cny,
+        coalesce(billed_per_line.invoiced_gross_amount_cny, 0) as invoiced_gross_amount_cny,
+        coalesce(billed_per_line.collected_gross_amount_cny, 0) as collected_gross_amount_cny,
+
+        -- dates
+        order_lines.order_date,
+        order_lines.requested_delivery_date,
+        order_lines.first_ship_date,
+        order_lines.last_ship_date,
+        billed_per_line.first_invoice_date,
+        billed_per_line.last_invoice_date,
+        billed_per_line.last_collection_date,
+
+        -- flags
+        order_lines.is_order_cancelled,
+        order_lines.is_shipped_in_full,
+        order_lines.is_fulfilled_on_time_in_full,
+        coalesce(billed_per_line.invoiced_quantity, 0) >= order_lines.ordered_quantity as is_invoiced_in_full
+
+    from order_lines
+    left join billed_per_line
+        on order_lines.order_id = billed_per_line.order_id
+        and order_lines.line_no = billed_per_line.order_line_no
+    {{ fx_rate_join('order_lines.currency', 'order_lines.order_date', 'order_fx') }}
+
+)
+
+select * from final

@@ -1,0 +1,38 @@
+-- Grain: one row per bad-debt write-off of an issued invoice, in CNY at the rate of the
+-- invoice it relieves.
+with
+
+write_offs as (
+
+    select * from {{ ref('int_sales__write_offs') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        write_off_id,
+        invoice_id,
+        company_code,
+        customer_id,
+
+        -- dimensions
+        invoice_type,
+        currency,
+        reason,
+
+        -- amounts
+        amount,
+        fx_rate_to_cny,
+        amount_cny,
+
+        -- dates
+        write_off_date,
+        invoice_date
+
+    from write_offs
+
+)
+
+select * from final
