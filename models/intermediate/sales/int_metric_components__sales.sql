@@ -2,7 +2,8 @@
     finest grain (docs/METRICS.md, the component interface). One CTE per indicator. -#}
 {%- set amount = 'decimal(38, 16)' -%}
 -- Grain: one row per metric_code, month_start, company_code and the dimensions the metric's
--- records carry (customer_id, product_id, warehouse_id; NULL where the metric has none).
+-- records carry (customer_id, product_id, warehouse_id, and the order's channel for the
+-- line-level indicators; NULL where the metric has none).
 -- The value over any rows of one month is Σ numerator / Σ denominator (Σ numerator when the
 -- denominator is NULL; customer_lifetime_value: Σ numerator / distinct customers).
 with
@@ -69,11 +70,12 @@ line_margins as (
         company_code,
         customer_id,
         product_id,
+        channel,
         sum(revenue_cny) as revenue_cny,
         sum(cogs_cny) as cogs_cny,
         sum(gross_margin_cny) as gross_margin_cny
     from invoice_lines
-    group by invoice_month, company_code, customer_id, product_id
+    group by invoice_month, company_code, customer_id, product_id, channel
 
 ),
 
@@ -82,6 +84,7 @@ revenue as (
     select
         'revenue' as metric_code, month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(revenue_cny as {{ amount }}) as numerator,
         cast(null as {{ amount }}) as denominator
     from line_margins
@@ -93,6 +96,7 @@ cogs as (
     select
         'cogs' as metric_code, month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(cogs_cny as {{ amount }}) as numerator,
         cast(null as {{ amount }}) as denominator
     from line_margins
@@ -104,6 +108,7 @@ gross_margin as (
     select
         'gross_margin' as metric_code, month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(gross_margin_cny as {{ amount }}) as numerator,
         cast(null as {{ amount }}) as denominator
     from line_margins
@@ -115,6 +120,7 @@ gross_margin_rate as (
     select
         'gross_margin_rate' as metric_code, month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(gross_margin_cny as {{ amount }}) as numerator,
         cast(revenue_cny as {{ amount }}) as denominator
     from line_margins
@@ -128,11 +134,12 @@ order_fulfillment_rate as (
         'order_fulfillment_rate' as metric_code,
         requested_delivery_month as month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(sum(case when is_fulfilled_on_time_in_full then 1 else 0 end) as {{ amount }}) as numerator,
         cast(count(*) as {{ amount }}) as denominator
     from order_line_fulfilment
     where not is_order_cancelled
-    group by requested_delivery_month, company_code, customer_id, product_id
+    group by requested_delivery_month, company_code, customer_id, product_id, channel
 
 ),
 
@@ -142,12 +149,13 @@ on_time_delivery_rate as (
     select
         'on_time_delivery_rate' as metric_code,
         ship_month as month_start, company_code, customer_id, product_id, warehouse_id,
+        channel,
         cast(sum(case when is_on_time then 1 else 0 end) as {{ amount }}) as numerator,
         cast(count(*) as {{ amount }}) as denominator
     from shipments
     where order_match_status <> 'unknown_order'
         and not is_order_cancelled
-    group by ship_month, company_code, customer_id, product_id, warehouse_id
+    group by ship_month, company_code, customer_id, product_id, warehouse_id, channel
 
 ),
 
@@ -160,6 +168,7 @@ collection_days as (
         company_code, customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cast(sum(gross_amount_cny * collection_days) as {{ amount }}) as numerator,
         cast(sum(gross_amount_cny) as {{ amount }}) as denominator
     from invoice_collections
@@ -216,6 +225,7 @@ dso as (
         dso_parts.month_start, dso_parts.company_code, dso_parts.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cast(sum(dso_parts.ar_cny) * max(reporting_months.days_in_month) as {{ amount }}) as numerator,
         cast(sum(dso_parts.invoiced_cny) as {{ amount }}) as denominator
     from dso_parts
@@ -232,6 +242,7 @@ ar_overdue_rate as (
         'ar_overdue_rate' as metric_code, month_start, company_code, customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cast(overdue_open_amount_cny as {{ amount }}) as numerator,
         cast(invoice_open_amount_cny as {{ amount }}) as denominator
     from ar_by_customer
@@ -274,6 +285,7 @@ bad_debt_rate as (
         reporting_months.month_start, bad_debt_monthly.company_code, bad_debt_monthly.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cast(sum(bad_debt_monthly.write_off_cny) as {{ amount }}) as numerator,
         cast(sum(bad_debt_monthly.invoiced_cny) as {{ amount }}) as denominator
     from bad_debt_monthly
@@ -291,6 +303,7 @@ customer_lifetime_value_rows as (
         'customer_lifetime_value' as metric_code, month_start, company_code, customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cast(lifetime_value_cny as {{ amount }}) as numerator,
         cast(null as {{ amount }}) as denominator
     from customer_lifetime_value
@@ -304,11 +317,12 @@ invoice_accuracy_rate as (
         'invoice_accuracy_rate' as metric_code,
         invoice_month as month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(sum(case when is_accurate then 1 else 0 end) as {{ amount }}) as numerator,
         cast(count(*) as {{ amount }}) as denominator
     from invoice_lines
     where invoice_type = 'invoice'
-    group by invoice_month, company_code, customer_id, product_id
+    group by invoice_month, company_code, customer_id, product_id, channel
 
 ),
 
@@ -318,12 +332,13 @@ ship_to_invoice_days as (
         'ship_to_invoice_days' as metric_code,
         invoice_month as month_start, company_code, customer_id, product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        channel,
         cast(sum(ship_to_invoice_days) as {{ amount }}) as numerator,
         cast(count(*) as {{ amount }}) as denominator
     from invoice_lines
     where invoice_type = 'invoice'
         and latest_ship_date is not null
-    group by invoice_month, company_code, customer_id, product_id
+    group by invoice_month, company_code, customer_id, product_id, channel
 
 ),
 
@@ -367,6 +382,7 @@ final as (
         product_id,
         warehouse_id,
         cast(null as {{ dbt.type_string() }}) as supplier_id,
+        channel,
         numerator,
         denominator
     from all_components

@@ -63,6 +63,7 @@ matched as (
         invoice_lines.product_id,
         invoices.invoice_type,
         invoices.currency,
+        orders.channel,
         invoices.document_sign,
         case
             when invoice_lines.order_id is null or invoice_lines.order_line_no is null then 'no_order_reference'
@@ -220,6 +221,7 @@ final as (
         -- dimensions
         converted.invoice_type,
         converted.currency,
+        converted.channel,
         converted.document_sign,
         converted.order_match_status,
 

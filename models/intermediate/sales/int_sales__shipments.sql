@@ -34,6 +34,7 @@ final as (
         shipments.warehouse_id,
 
         -- dimensions
+        orders.channel,
         case
             when orders.order_id is null then 'unknown_order'
             when order_lines.order_id is null then 'unknown_order_line'

@@ -99,7 +99,7 @@ unit_output_cost as (
 
 ),
 
-final as (
+all_components as (
 
     select * from inventory_value
     union all
@@ -108,6 +108,24 @@ final as (
     select * from three_way_match_rate
     union all
     select * from unit_output_cost
+
+),
+
+final as (
+
+    select
+        metric_code,
+        month_start,
+        company_code,
+        customer_id,
+        product_id,
+        warehouse_id,
+        supplier_id,
+        -- the sales channel is an order attribute: no supply indicator carries one
+        cast(null as {{ dbt.type_string() }}) as channel,
+        numerator,
+        denominator
+    from all_components
 
 )
 

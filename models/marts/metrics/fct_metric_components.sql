@@ -33,6 +33,7 @@ area_components as (
         product_id,
         warehouse_id,
         supplier_id,
+        channel,
         numerator,
         denominator,
         'int_metric_components__sales' as component_source
@@ -48,6 +49,7 @@ area_components as (
         product_id,
         warehouse_id,
         supplier_id,
+        channel,
         numerator,
         denominator,
         'int_metric_components__supply' as component_source
@@ -113,6 +115,7 @@ assembled_components as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         cogs_cny as numerator,
         average_inventory_cny as denominator,
         'int_metric_components__sales+int_supply__average_inventory_monthly' as component_source
@@ -128,6 +131,7 @@ assembled_components as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         inventory_days_cny as numerator,
         cogs_cny as denominator,
         'int_metric_components__sales+int_supply__average_inventory_monthly' as component_source
@@ -156,6 +160,7 @@ final as (
         product_id,
         warehouse_id,
         supplier_id,
+        channel,
 
         -- amounts
         cast(numerator as decimal(38, 16)) as numerator,
