@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from yecai.contract import load_contract
-from yecai.generate import calendar as cal
 from yecai.generate.config import DefectRates, GeneratorConfig
 from yecai.generate.deliver import Delivery, quarterly, resend, write_delivery
 from yecai.generate.inventory import build_movements
@@ -60,14 +59,19 @@ class GenerateReport:
         return "\n".join(lines)
 
 
+def _delivery_day(day: str) -> np.datetime64:
+    """A delivery's yyyymmdd as a day."""
+    return np.datetime64(f"{day[:4]}-{day[4:6]}-{day[6:]}")
+
+
 def _as_of(df: pd.DataFrame, day: str, column: str) -> pd.DataFrame:
-    return df[df[column].to_numpy() < np.datetime64(f"{day[:4]}-{day[4:6]}-{day[6:]}")]
+    return df[df[column].to_numpy() < _delivery_day(day)]
 
 
 def _standard_cost_snapshot(sc: pd.DataFrame, day: str) -> pd.DataFrame:
     """The standard-cost table as ERP showed it on a day: periods from that day on known,
     later ones not yet entered."""
-    cutoff = np.datetime64(f"{day[:4]}-{day[4:6]}-{day[6:]}")
+    cutoff = _delivery_day(day)
     snap = sc[sc["valid_from"].to_numpy() <= cutoff].copy()
     snap.loc[snap["valid_to"].to_numpy() >= cutoff, "valid_to"] = pd.NaT
     return snap
@@ -173,4 +177,4 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
                           seconds=time.perf_counter() - started, stage_seconds=stages)
 
 
-__all__ = ["GenerateReport", "generate", "cal"]
+__all__ = ["GenerateReport", "generate"]

@@ -12,8 +12,8 @@ from yecai.generate import calendar as cal
 from yecai.generate.config import GeneratorConfig
 from yecai.generate.master import MasterData
 from yecai.generate.production import RM_WAREHOUSE
-from yecai.generate.sales import _defect_rows, current
-from yecai.generate.util import at_time, days, group_seq, ids, pick, split_quantity, unknown_ids
+from yecai.generate.sales import current
+from yecai.generate.util import at_time, days, defect_rows, group_seq, ids, pick, split_quantity, unknown_ids
 
 
 @dataclass
@@ -147,13 +147,13 @@ def _supplier_invoices(cfg, rng, md, pos, po_lines, grs, cancelled):
     lines["net_amount"] = np.round(lines["quantity"] * lines["unit_price"], 2)
     lines["tax_amount"] = np.round(lines["net_amount"] * np.where(lines["currency"] == "CNY", 0.13, 0.0), 2)
     defects = [
-        _defect_rows("supplier_invoice_line_over_received", "ap_supplier_invoice_lines",
+        defect_rows("supplier_invoice_line_over_received", "ap_supplier_invoice_lines",
                      lines.loc[over, "supplier_invoice_id"], lines.loc[over, "line_no"],
                      expected_value=rcv_qty[over], delivered_value=lines.loc[over, "quantity"]),
-        _defect_rows("supplier_invoice_line_off_po_price", "ap_supplier_invoice_lines",
+        defect_rows("supplier_invoice_line_off_po_price", "ap_supplier_invoice_lines",
                      lines.loc[off, "supplier_invoice_id"], lines.loc[off, "line_no"],
                      expected_value=po_price[off], delivered_value=lines.loc[off, "unit_price"]),
-        _defect_rows("orphan_supplier_invoice_line", "ap_supplier_invoice_lines",
+        defect_rows("orphan_supplier_invoice_line", "ap_supplier_invoice_lines",
                      lines.loc[orphan, "supplier_invoice_id"], lines.loc[orphan, "line_no"],
                      expected_value=real_po, delivered_value=lines.loc[orphan, "po_id"]),
     ]
@@ -209,7 +209,7 @@ def _orphan_goods_receipts(cfg, rng, grs: pd.DataFrame):
     """Receipts the WMS books against a purchase order number the ERP does not have."""
     n = int(pick(rng, len(grs), cfg.defects.orphan_goods_receipt).sum()) if cfg.defects.orphan_goods_receipt else 0
     if n == 0:
-        return grs, _defect_rows("orphan_goods_receipt", "wms_goods_receipts", [])
+        return grs, defect_rows("orphan_goods_receipt", "wms_goods_receipts", [])
     days = rng.choice(grs["receipt_date"].to_numpy(), n)
     orphans = pd.DataFrame({
         "goods_receipt_id": ids("GR9", n, 7),
@@ -218,5 +218,5 @@ def _orphan_goods_receipts(cfg, rng, grs: pd.DataFrame):
         "quantity": rng.integers(1, 50, n).astype(float), "updated_at": at_time(days, rng), "is_orphan": True,
     })
     return (pd.concat([grs, orphans], ignore_index=True),
-            _defect_rows("orphan_goods_receipt", "wms_goods_receipts", orphans["goods_receipt_id"],
+            defect_rows("orphan_goods_receipt", "wms_goods_receipts", orphans["goods_receipt_id"],
                          delivered_value=orphans["po_id"]))

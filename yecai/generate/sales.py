@@ -11,7 +11,7 @@ import pandas as pd
 from yecai.generate import calendar as cal
 from yecai.generate.config import GeneratorConfig
 from yecai.generate.master import WAREHOUSES, MasterData
-from yecai.generate.util import at_time, days, group_seq, ids, pick, split_quantity, unknown_ids
+from yecai.generate.util import at_time, days, defect_rows, group_seq, ids, pick, split_quantity, unknown_ids
 
 FG_WAREHOUSES = {"CN10": np.array(["WH-SH-01", "WH-BJ-01"]), "CN20": np.array(["WH-SZ-01", "WH-CD-01"])}
 EXPORT_WAREHOUSE = "WH-HK-01"
@@ -205,12 +205,6 @@ def build_sales(cfg: GeneratorConfig, md: MasterData) -> Sales:
                  write_offs=write_offs, defects=defects)
 
 
-def _defect_rows(kind: str, extract: str, document_id, line_no=None, **details) -> pd.DataFrame:
-    out = pd.DataFrame({"defect_type": kind, "extract": extract, "document_id": document_id,
-                        "line_no": line_no})
-    for name, values in details.items():
-        out[name] = values
-    return out
 
 
 def _invoice_line_defects(cfg: GeneratorConfig, rng: np.random.Generator, il: pd.DataFrame,
@@ -236,13 +230,13 @@ def _invoice_line_defects(cfg: GeneratorConfig, rng: np.random.Generator, il: pd
     real_orders = il.loc[orphan, "order_id"].to_numpy()
     il.loc[orphan, "order_id"] = unknown_ids(rng, "SO", int(orphan.sum()))
     defects = pd.concat([
-        _defect_rows("invoice_line_wrong_price", "bil_invoice_lines", il.loc[wrong_price, "invoice_id"],
+        defect_rows("invoice_line_wrong_price", "bil_invoice_lines", il.loc[wrong_price, "invoice_id"],
                      il.loc[wrong_price, "line_no"], expected_value=old_price[wrong_price],
                      delivered_value=il.loc[wrong_price, "unit_price"]),
-        _defect_rows("invoice_line_over_quantity", "bil_invoice_lines", il.loc[over_qty, "invoice_id"],
+        defect_rows("invoice_line_over_quantity", "bil_invoice_lines", il.loc[over_qty, "invoice_id"],
                      il.loc[over_qty, "line_no"], expected_value=old_qty[over_qty],
                      delivered_value=il.loc[over_qty, "quantity"]),
-        _defect_rows("orphan_invoice_line", "bil_invoice_lines", il.loc[orphan, "invoice_id"],
+        defect_rows("orphan_invoice_line", "bil_invoice_lines", il.loc[orphan, "invoice_id"],
                      il.loc[orphan, "line_no"], expected_value=real_orders,
                      delivered_value=il.loc[orphan, "order_id"]),
     ], ignore_index=True)
@@ -399,7 +393,7 @@ def _orphan_shipments(cfg: GeneratorConfig, rng, shipments: pd.DataFrame):
     """WMS shipments that name an order the ERP does not know."""
     n = int(pick(rng, len(shipments), cfg.defects.orphan_shipment).sum())
     if n == 0 or cfg.defects.orphan_shipment == 0:
-        return shipments, _defect_rows("orphan_shipment", "wms_shipments", [])
+        return shipments, defect_rows("orphan_shipment", "wms_shipments", [])
     days = rng.choice(shipments["ship_date"].to_numpy(), n)
     orphans = pd.DataFrame({
         "shipment_id": ids("SH9", n, 7),
@@ -414,7 +408,7 @@ def _orphan_shipments(cfg: GeneratorConfig, rng, shipments: pd.DataFrame):
         "is_orphan": True,
     })
     return (pd.concat([shipments, orphans], ignore_index=True),
-            _defect_rows("orphan_shipment", "wms_shipments", orphans["shipment_id"],
+            defect_rows("orphan_shipment", "wms_shipments", orphans["shipment_id"],
                          delivered_value=orphans["order_id"]))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def ids(prefix: str, n: int, width: int = 8, start: int = 1) -> np.ndarray:
@@ -59,3 +60,11 @@ def split_quantity(rng: np.random.Generator, quantity: np.ndarray, parts: np.nda
     prev[np.r_[True, row[1:] != row[:-1]]] = 0
     return cum - prev
 
+
+def defect_rows(kind: str, extract: str, document_id, line_no=None, **details) -> pd.DataFrame:
+    """Answer-key rows: one per defective document (line)."""
+    out = pd.DataFrame({"defect_type": kind, "extract": extract, "document_id": document_id,
+                        "line_no": line_no})
+    for name, values in details.items():
+        out[name] = values
+    return out
