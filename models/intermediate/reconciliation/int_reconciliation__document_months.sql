@@ -1,0 +1,226 @@
+-- Grain: one row per reconciliation, company, document and month in which the document has
+-- a business-side amount or a GL posting (reconciliation_code, company_code, document_type,
+-- document_key, month_start): both sides side by side, the document's totals over all
+-- months, its GL journals, and the reason that applies wherever it breaks (seed
+-- reconciliation_break_reasons, in order of precedence). Which rows are breaks depends on
+-- the reconciliation's basis (flow: the month; balance: cumulative to month-end) and is
+-- decided in fct_reconciliation_breaks.
+with
+
+subledger_postings as (
+
+    select * from {{ ref('int_reconciliation__subledger_postings') }}
+
+),
+
+gl_postings as (
+
+    select * from {{ ref('int_reconciliation__gl_postings') }}
+
+),
+
+reconciliations as (
+
+    select * from {{ ref('reconciliations') }}
+
+),
+
+gl_journals as (
+
+    select
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_key,
+        journal_id,
+        sum(gl_amount) as journal_amount,
+        min(posting_date) as posting_date
+    from gl_postings
+    group by reconciliation_code, company_code, document_type, document_key, journal_id
+
+),
+
+-- a document posted by two journals of the same amount (within 0.01 CNY: each posting is
+-- rounded to the cent on its own) was posted twice; the later journal is the duplicate
+duplicate_journals as (
+
+    select distinct
+        later.reconciliation_code,
+        later.company_code,
+        later.document_type,
+        later.document_key,
+        later.journal_id
+    from gl_journals as later
+    inner join gl_journals as earlier
+        on earlier.reconciliation_code = later.reconciliation_code
+        and earlier.company_code = later.company_code
+        and earlier.document_type = later.document_type
+        and earlier.document_key = later.document_key
+        and abs(earlier.journal_amount - later.journal_amount) <= 0.01
+        and (
+            earlier.posting_date < later.posting_date
+            or (earlier.posting_date = later.posting_date and earlier.journal_id < later.journal_id)
+        )
+
+),
+
+ranked_journals as (
+
+    select
+        gl_journals.*,
+        case when duplicate_journals.journal_id is not null then 1 else 0 end as is_duplicate
+    from gl_journals
+    left join duplicate_journals
+        on duplicate_journals.reconciliation_code = gl_journals.reconciliation_code
+        and duplicate_journals.company_code = gl_journals.company_code
+        and duplicate_journals.document_type = gl_journals.document_type
+        and duplicate_journals.document_key = gl_journals.document_key
+        and duplicate_journals.journal_id = gl_journals.journal_id
+
+),
+
+gl_documents as (
+
+    select
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_key,
+        sum(journal_amount) as total_gl_amount,
+        count(*) as gl_journal_count,
+        max(is_duplicate) as has_duplicate_journal,
+        {{ dbt.listagg('journal_id', "', '", 'order by posting_date, journal_id') }} as gl_journal_ids,
+        {{ dbt.listagg('case when is_duplicate = 1 then journal_id end', "', '", 'order by posting_date, journal_id') }}
+            as duplicate_journal_ids,
+        min(posting_date) as first_posting_date,
+        max(posting_date) as last_posting_date
+    from ranked_journals
+    group by reconciliation_code, company_code, document_type, document_key
+
+),
+
+gl_months as (
+
+    select
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_key,
+        month_start,
+        max(document_id) as document_id,
+        sum(gl_amount) as gl_amount
+    from gl_postings
+    group by reconciliation_code, company_code, document_type, document_key, month_start
+
+),
+
+business_documents as (
+
+    select
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_id as document_key,
+        sum(business_amount) as total_business_amount,
+        min(document_date) as document_date
+    from subledger_postings
+    group by reconciliation_code, company_code, document_type, document_id
+
+),
+
+document_months as (
+
+    select
+        coalesce(subledger_postings.reconciliation_code, gl_months.reconciliation_code) as reconciliation_code,
+        coalesce(subledger_postings.company_code, gl_months.company_code) as company_code,
+        coalesce(subledger_postings.document_type, gl_months.document_type) as document_type,
+        coalesce(subledger_postings.document_id, gl_months.document_key) as document_key,
+        coalesce(subledger_postings.document_id, gl_months.document_id) as document_id,
+        coalesce(subledger_postings.month_start, gl_months.month_start) as month_start,
+        coalesce(subledger_postings.business_amount, 0) as business_amount,
+        coalesce(gl_months.gl_amount, 0) as gl_amount
+    from subledger_postings
+    full outer join gl_months
+        on subledger_postings.reconciliation_code = gl_months.reconciliation_code
+        and subledger_postings.company_code = gl_months.company_code
+        and subledger_postings.document_type = gl_months.document_type
+        and subledger_postings.document_id = gl_months.document_key
+        and subledger_postings.month_start = gl_months.month_start
+
+),
+
+classified as (
+
+    select
+        document_months.*,
+        reconciliations.basis,
+        business_documents.total_business_amount,
+        gl_documents.total_gl_amount,
+        gl_documents.gl_journal_count,
+        gl_documents.gl_journal_ids,
+        gl_documents.duplicate_journal_ids,
+        business_documents.document_date,
+        gl_documents.first_posting_date,
+        gl_documents.last_posting_date,
+        case
+            when business_documents.document_key is null and document_months.document_type = 'manual'
+                then 'manual_journal'
+            when business_documents.document_key is null then 'missing_in_subledger'
+            when gl_documents.document_key is null then 'missing_in_gl'
+            when gl_documents.has_duplicate_journal = 1 then 'duplicate_posting'
+            -- right total, wrong month: a cut-off break
+            when abs(gl_documents.total_gl_amount - business_documents.total_business_amount) <= 0.01
+                then 'period_mismatch'
+            else 'amount_mismatch'
+        end as break_reason
+    from document_months
+    inner join reconciliations
+        on reconciliations.reconciliation_code = document_months.reconciliation_code
+    left join business_documents
+        on business_documents.reconciliation_code = document_months.reconciliation_code
+        and business_documents.company_code = document_months.company_code
+        and business_documents.document_type = document_months.document_type
+        and business_documents.document_key = document_months.document_key
+    left join gl_documents
+        on gl_documents.reconciliation_code = document_months.reconciliation_code
+        and gl_documents.company_code = document_months.company_code
+        and gl_documents.document_type = document_months.document_type
+        and gl_documents.document_key = document_months.document_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_key,
+        document_id,
+
+        -- attributes
+        basis,
+        break_reason,
+        gl_journal_count,
+        gl_journal_ids,
+        duplicate_journal_ids,
+
+        -- amounts (CNY): this month, and the document's totals over all months
+        business_amount,
+        gl_amount,
+        gl_amount - business_amount as difference,
+        coalesce(total_business_amount, 0) as total_business_amount,
+        coalesce(total_gl_amount, 0) as total_gl_amount,
+
+        -- dates
+        month_start,
+        document_date,
+        first_posting_date,
+        last_posting_date
+
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,138 @@
+-- Grain: one row per reconciliation, company, month and document that explains part of that
+-- company-month's difference (reconciliation_code, company_code, month_start, document_type,
+-- document_key). Flow reconciliations (revenue, cash receipts) compare the document's amounts
+-- of the month; balance reconciliations (AR, inventory, AP) compare its cumulative amounts at
+-- month-end, so a break stays listed at every month-end until the document agrees again.
+-- A document is a break where the two sides differ by more than 0.01 CNY.
+with
+
+document_months as (
+
+    select * from {{ ref('int_reconciliation__document_months') }}
+
+),
+
+reconciliation_months as (
+
+    select * from {{ ref('int_reconciliation__months') }}
+
+),
+
+flow_breaks as (
+
+    select
+        reconciliation_code,
+        company_code,
+        month_start,
+        document_type,
+        document_key,
+        document_id,
+        break_reason,
+        business_amount,
+        gl_amount,
+        document_date,
+        first_posting_date,
+        last_posting_date,
+        gl_journal_ids,
+        duplicate_journal_ids
+    from document_months
+    where basis = 'flow'
+        and abs(gl_amount - business_amount) > 0.01
+
+),
+
+balance_movements as (
+
+    select
+        document_months.*,
+        sum(business_amount) over (
+            partition by reconciliation_code, company_code, document_type, document_key
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as cumulative_business_amount,
+        sum(gl_amount) over (
+            partition by reconciliation_code, company_code, document_type, document_key
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as cumulative_gl_amount,
+        lead(month_start) over (
+            partition by reconciliation_code, company_code, document_type, document_key
+            order by month_start
+        ) as next_movement_month_start
+    from document_months
+    where basis = 'balance'
+
+),
+
+-- each out-of-tolerance position holds until the document's next movement
+balance_breaks as (
+
+    select
+        balance_movements.reconciliation_code,
+        balance_movements.company_code,
+        reconciliation_months.month_start,
+        balance_movements.document_type,
+        balance_movements.document_key,
+        balance_movements.document_id,
+        balance_movements.break_reason,
+        balance_movements.cumulative_business_amount as business_amount,
+        balance_movements.cumulative_gl_amount as gl_amount,
+        balance_movements.document_date,
+        balance_movements.first_posting_date,
+        balance_movements.last_posting_date,
+        balance_movements.gl_journal_ids,
+        balance_movements.duplicate_journal_ids
+    from balance_movements
+    inner join reconciliation_months
+        on reconciliation_months.reconciliation_code = balance_movements.reconciliation_code
+        and reconciliation_months.company_code = balance_movements.company_code
+        and reconciliation_months.month_start >= balance_movements.month_start
+        and (
+            reconciliation_months.month_start < balance_movements.next_movement_month_start
+            or balance_movements.next_movement_month_start is null
+        )
+    where abs(balance_movements.cumulative_gl_amount - balance_movements.cumulative_business_amount) > 0.01
+
+),
+
+breaks as (
+
+    select *, 'month' as amount_basis from flow_breaks
+    union all
+    select *, 'cumulative_to_month_end' as amount_basis from balance_breaks
+
+),
+
+final as (
+
+    select
+        -- ids
+        reconciliation_code,
+        company_code,
+        document_type,
+        document_key,
+        document_id,
+
+        -- attributes
+        break_reason,
+        amount_basis,
+        gl_journal_ids,
+        duplicate_journal_ids,
+
+        -- amounts (CNY): difference = GL − business
+        cast(business_amount as decimal(38, 8)) as business_amount,
+        cast(gl_amount as decimal(38, 8)) as gl_amount,
+        cast(gl_amount - business_amount as decimal(38, 8)) as difference,
+
+        -- dates
+        month_start,
+        cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end,
+        document_date,
+        first_posting_date,
+        last_posting_date
+
+    from breaks
+
+)
+
+select * from final
