@@ -213,3 +213,135 @@ def test_unexplained_remainder_test_fails_when_marts_and_documents_disagree(demo
         con.execute("delete from marts.fct_ap_balance_monthly where supplier_invoice_id = ?", [victim])
     assert run_dbt(["run", "--select", "fct_reconciliation_monthly"], database=copy) == 0
     assert run_dbt(["test", "--select", "assert_reconciliation_fully_explained"], database=copy) != 0
+
+
+# ---- a hand-made GL delivery with one defect of each kind, on top of the clean books ------
+
+HAND_UPDATED_AT = pd.Timestamp("2026-01-02 09:00:00")
+
+
+def _first_journal(jl: pd.DataFrame, source_type: str, company: str, account: str) -> pd.DataFrame:
+    """The first journal (by id) of a source type that posts to `account`, dated before the
+    28th so that a day later is still the same month."""
+    cand = jl[(jl["source_type"] == source_type) & (jl["company_code"] == company)
+              & (jl["account_code"] == account) & (jl["posting_date"].dt.day < 28)
+              & (jl["posting_date"] < "2025-06-01")]
+    return jl[jl["journal_id"] == cand["journal_id"].min()].copy()
+
+
+def _role_amount(lines: pd.DataFrame, account: str, credit_normal: bool) -> float:
+    on = lines[lines["account_code"] == account]
+    amount = (on["debit_amount"] - on["credit_amount"]).sum()
+    return float(-amount if credit_normal else amount)
+
+
+def _new_journal(journal_id, company, day, source_type, source_id, debit_account, credit_account, amount):
+    base = {"journal_id": journal_id, "company_code": company, "posting_date": pd.Timestamp(day),
+            "currency": "CNY", "source_type": source_type, "source_id": source_id,
+            "description": "hand-made test posting", "updated_at": HAND_UPDATED_AT}
+    return pd.DataFrame([
+        {**base, "line_no": 1, "account_code": debit_account, "debit_amount": amount, "credit_amount": 0.0,
+         "transaction_amount": amount},
+        {**base, "line_no": 2, "account_code": credit_account, "debit_amount": 0.0, "credit_amount": amount,
+         "transaction_amount": -amount},
+    ])
+
+
+def hand_made_gl_delivery(landing) -> tuple[pd.DataFrame, set, dict]:
+    """Changed and new GL lines (a later delta delivery) carrying one break of every reason,
+    and the breaks they must produce: {(reconciliation, document_key, reason)} and the first
+    difference (GL − business) of each."""
+    from landing_reader import current_rows
+    jl = current_rows(landing, "fin_journal_lines")
+    changed, breaks, amounts = [], set(), {}
+
+    # missing_in_gl + missing_in_subledger: a supplier invoice posted under a mistyped id
+    si = _first_journal(jl, "supplier_invoice", "CN10", "2202")
+    si_id = si["source_id"].iloc[0]
+    ap = _role_amount(si, "2202", credit_normal=True)
+    changed.append(si.assign(source_id=si_id + "-TYPO"))
+    breaks |= {("accounts_payable", si_id, "missing_in_gl"), ("accounts_payable", si_id + "-TYPO", "missing_in_subledger")}
+    amounts |= {("accounts_payable", si_id): -ap, ("accounts_payable", si_id + "-TYPO"): ap}
+
+    # duplicate_posting: a receipt keyed in again the next day
+    rc = _first_journal(jl, "receipt", "CN20", "1122")
+    rc_id = rc["source_id"].iloc[0]
+    changed.append(rc.assign(journal_id="JVHAND00001", posting_date=rc["posting_date"] + pd.Timedelta(days=1)))
+    breaks |= {("cash_receipts", rc_id, "duplicate_posting"), ("accounts_receivable", rc_id, "duplicate_posting")}
+    amounts |= {("cash_receipts", rc_id): float(rc.loc[rc["account_code"] == "1002", "debit_amount"].sum()),
+                ("accounts_receivable", rc_id): _role_amount(rc, "1122", credit_normal=False)}
+
+    # period_mismatch: a goods receipt posted a month late
+    gr = _first_journal(jl, "goods_receipt", "CN20", "1403")
+    gr_id = gr["source_id"].iloc[0]
+    changed.append(gr.assign(posting_date=gr["posting_date"] + pd.DateOffset(months=1)))
+    breaks.add(("inventory", gr_id, "period_mismatch"))
+    amounts[("inventory", gr_id)] = -_role_amount(gr, "1403", credit_normal=False)
+
+    # amount_mismatch: a supplier payment posted 100.00 too high (AP debit and cash credit)
+    py = _first_journal(jl, "supplier_payment", "CN10", "2202")
+    py_id = py["source_id"].iloc[0]
+    py = py.copy()
+    py.loc[py["account_code"] == "2202", "debit_amount"] += 100.0
+    py.loc[py["account_code"] == "1002", "credit_amount"] += 100.0
+    assert len(py[py["account_code"].isin(["2202", "1002"])]) == 2
+    changed.append(py)
+    breaks.add(("accounts_payable", py_id, "amount_mismatch"))
+    amounts[("accounts_payable", py_id)] = -100.0
+
+    # missing_in_subledger: an invoice posting naming an invoice nobody issued
+    changed.append(_new_journal("JVHAND00002", "CN10", "2024-03-15", "sales_invoice", "INV-HAND-UNKNOWN",
+                                "1122", "6001", 1000.0))
+    breaks |= {("revenue", "INV-HAND-UNKNOWN", "missing_in_subledger"),
+               ("accounts_receivable", "INV-HAND-UNKNOWN", "missing_in_subledger")}
+    amounts |= {("revenue", "INV-HAND-UNKNOWN"): 1000.0, ("accounts_receivable", "INV-HAND-UNKNOWN"): 1000.0}
+
+    # manual_journal: stock written up by hand against capital, naming no document
+    changed.append(_new_journal("JVHAND00003", "CN20", "2024-05-31", "manual", None, "1405", "4001", 500.0))
+    breaks.add(("inventory", "JVHAND00003", "manual_journal"))
+    amounts[("inventory", "JVHAND00003")] = 500.0
+
+    delivery = pd.concat(changed, ignore_index=True).assign(updated_at=HAND_UPDATED_AT)
+    return delivery, breaks, amounts
+
+
+@pytest.fixture(scope="module")
+def hand_made_warehouse(clean_data, clean_warehouse, tmp_path_factory):
+    """The clean warehouse plus a hand-made GL delta delivery, ingested and rebuilt."""
+    root = tmp_path_factory.mktemp("hand_made")
+    landing = root / "landing"
+    shutil.copytree(clean_data.landing, landing)
+    database = root / "yecai.duckdb"
+    shutil.copy(clean_warehouse, database)
+    delivery, breaks, amounts = hand_made_gl_delivery(landing)
+    columns = ["journal_id", "line_no", "company_code", "posting_date", "account_code", "debit_amount",
+               "credit_amount", "currency", "transaction_amount", "source_type", "source_id", "description",
+               "updated_at"]
+    out = delivery[columns].copy()
+    out["posting_date"] = out["posting_date"].dt.strftime("%Y-%m-%d")
+    out["updated_at"] = out["updated_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    for col in ("debit_amount", "credit_amount", "transaction_amount"):
+        out[col] = out[col].map(lambda v: f"{v:.2f}")
+    out.to_csv(landing / "fin_journal_lines" / "fin_journal_lines__20260102__001.csv", index=False)
+    from yecai.ingest import ingest
+    report = ingest(landing, database, progress=False)
+    assert report.exit_code == 0, report.summary_text()
+    assert run_dbt(["build", "--select", "stg_fin__journal_lines+"], database=database) == 0, "the rebuild after the hand-made delivery failed"
+    return database, breaks, amounts
+
+
+def test_hand_made_breaks_are_reported_exactly(hand_made_warehouse):
+    """Precision and recall on a fixture covering each reason: the reported (reconciliation,
+    document, reason) set is exactly the hand-made one, with the right first amount."""
+    database, expected, amounts = hand_made_warehouse
+    got = _read(database, "select * from marts.fct_reconciliation_breaks order by month_start")
+    assert {r for r, *_ in expected} <= set(got["reconciliation_code"])
+    assert set(zip(got["reconciliation_code"], got["document_key"], got["break_reason"])) == expected
+    reasons = {reason for *_, reason in expected}
+    assert reasons == {"manual_journal", "missing_in_subledger", "missing_in_gl", "duplicate_posting",
+                       "period_mismatch", "amount_mismatch"}
+    first = got.groupby(["reconciliation_code", "document_key"]).first()
+    for key, amount in amounts.items():
+        assert abs(float(first.loc[key, "difference"]) - amount) <= AMOUNT_TOL, (key, first.loc[key, "difference"])
+    monthly = _read(database, "select * from marts.fct_reconciliation_monthly")
+    assert (monthly["unexplained_difference"].astype(float).abs() < 1e-6).all()
