@@ -149,6 +149,17 @@ document_months as (
 
 ),
 
+document_month_differences as (
+
+    select
+        document_months.*,
+        max(abs(gl_amount - business_amount)) over (
+            partition by reconciliation_code, company_code, document_type, document_key
+        ) as largest_month_difference
+    from document_months
+
+),
+
 classified as (
 
     select
@@ -163,6 +174,11 @@ classified as (
         gl_documents.first_posting_date,
         gl_documents.last_posting_date,
         case
+            -- agrees in every month and in total: no break anywhere, no reason
+            when document_months.largest_month_difference <= 0.01
+                and abs(coalesce(gl_documents.total_gl_amount, 0)
+                    - coalesce(business_documents.total_business_amount, 0)) <= 0.01
+                then null
             when business_documents.document_key is null and document_months.document_type = 'manual'
                 then 'manual_journal'
             when business_documents.document_key is null then 'missing_in_subledger'
@@ -173,7 +189,7 @@ classified as (
                 then 'period_mismatch'
             else 'amount_mismatch'
         end as break_reason
-    from document_months
+    from document_month_differences as document_months
     inner join reconciliations
         on reconciliations.reconciliation_code = document_months.reconciliation_code
     left join business_documents
