@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from books import Books
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 
 KEY = ["exception_type", "document_type", "document_id", "line_no"]
 CNY_TOL = 0.01

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from books import Books
-from generated_data import clean_data, demo_data  # noqa: F401  (fixtures)
 from landing_reader import current_rows, read_delivery
 from yecai.contract import load_contract
 from yecai.generate import generate

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from books import MONTHS, Books
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from landing_reader import current_rows
 from yecai import settings
 

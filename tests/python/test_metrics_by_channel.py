@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from books import Books
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 
 KEY = ["company_code", "month", "channel"]
 

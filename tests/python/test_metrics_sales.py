@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from reference_sales import SalesBooks
 
 SUM_METRICS = {"revenue", "cogs", "gross_margin"}

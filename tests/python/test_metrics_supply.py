@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from books import MONTHS, Books
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from reference_supply import COMPANY_MONTH, SupplyReference
 
 REL_TOL, ABS_TOL = 1e-9, 1e-6

@@ -7,7 +7,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from landing_reader import current_rows
 from yecai.contract import load_contract
 from yecai.ingest import ingest

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generated_data import demo_data, demo_warehouse  # noqa: F401  (fixtures)
 from yecai import settings
 from yecai.semantic import query_metric, query_metrics
 

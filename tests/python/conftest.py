@@ -1,4 +1,5 @@
-"""Session-wide generated datasets shared by the generator and end-to-end tests."""
+"""Session-wide generated datasets and warehouses, shared by every test module (a conftest,
+so each is built once per test session, not once per module that imports it)."""
 
 from __future__ import annotations
 
@@ -40,10 +41,12 @@ def demo_warehouse(demo_data, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def clean_warehouse(clean_data, tmp_path_factory) -> Path:
-    """The clean dataset (no defect injected) ingested and built by dbt (every model and
-    test)."""
+    """The clean dataset (no defect injected) ingested, with the reconciliation marts and
+    everything upstream of them built and tested."""
     database = tmp_path_factory.mktemp("clean_warehouse") / "yecai.duckdb"
     report = ingest(clean_data.landing, database, progress=False)
     assert report.exit_code == 0, report.summary_text()
-    assert run_dbt(["build"], database=database) == 0, "dbt build failed on the clean data"
+    selection = ["--select", "+fct_reconciliation_monthly", "+fct_reconciliation_breaks",
+                 "--indirect-selection", "cautious"]
+    assert run_dbt(["build", *selection], database=database) == 0, "dbt build failed on the clean data"
     return database
