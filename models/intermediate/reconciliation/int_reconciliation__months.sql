@@ -1,11 +1,19 @@
 -- Grain: one row per reconciliation, company and month-end at which it is measured: from the
 -- company's first month with a business document or GL posting in that reconciliation to the
--- last month of any reconciliation data (balances carry on after a company's last movement).
+-- last month of the sub-ledgers (balances carry on after a company's last movement). GL
+-- postings dated after the sub-ledgers' last month fall in a period the business side has
+-- not reached yet and are not reconciled.
 with
 
 document_months as (
 
     select * from {{ ref('int_reconciliation__document_months') }}
+
+),
+
+subledger_postings as (
+
+    select * from {{ ref('int_reconciliation__subledger_postings') }}
 
 ),
 
@@ -29,7 +37,7 @@ first_months as (
 last_month as (
 
     select max(month_start) as last_month_start
-    from document_months
+    from subledger_postings
 
 ),
 

@@ -21,23 +21,28 @@ reconciliation_months as (
 flow_breaks as (
 
     select
-        reconciliation_code,
-        company_code,
-        month_start,
-        document_type,
-        document_key,
-        document_id,
-        break_reason,
-        business_amount,
-        gl_amount,
-        document_date,
-        first_posting_date,
-        last_posting_date,
-        gl_journal_ids,
-        duplicate_journal_ids
+        document_months.reconciliation_code,
+        document_months.company_code,
+        document_months.month_start,
+        document_months.document_type,
+        document_months.document_key,
+        document_months.document_id,
+        document_months.break_reason,
+        document_months.business_amount,
+        document_months.gl_amount,
+        document_months.document_date,
+        document_months.first_posting_date,
+        document_months.last_posting_date,
+        document_months.gl_journal_ids,
+        document_months.duplicate_journal_ids
     from document_months
-    where basis = 'flow'
-        and abs(gl_amount - business_amount) > 0.01
+    -- only the months that are reconciled (int_reconciliation__months)
+    inner join reconciliation_months
+        on reconciliation_months.reconciliation_code = document_months.reconciliation_code
+        and reconciliation_months.company_code = document_months.company_code
+        and reconciliation_months.month_start = document_months.month_start
+    where document_months.basis = 'flow'
+        and abs(document_months.gl_amount - document_months.business_amount) > 0.01
 
 ),
 
