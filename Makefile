@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.yecai-installed
+# A DuckDB 1.x client, for the test that the published BI database opens in one.
+DUCKDB1 := $(VENV)/duckdb1
 
-.PHONY: demo test install clean
+.PHONY: demo test test-fast install clean
 
 demo: $(STAMP)
 	$(BIN)/yecai demo
@@ -12,12 +14,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
+# The tests that need no built warehouse (under 2 minutes).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements.lock -e .
+	$(BIN)/pip install --quiet --no-deps --target $(DUCKDB1) duckdb==1.5.6
 	touch $(STAMP)
 
 clean:

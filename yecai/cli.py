@@ -1,4 +1,4 @@
-"""The `yecai` command line: generate → ingest → build, or all of it with `demo`."""
+"""The `yecai` command line: each step on its own, or the main job `yecai run` (`demo` on generated data)."""
 
 from __future__ import annotations
 
@@ -77,38 +77,69 @@ def ingest(landing: Path | None, database: Path | None, progress: bool) -> None:
 def build(dbt_args: tuple[str, ...]) -> None:
     """Run `dbt build` on the warehouse (extra arguments go to dbt)."""
     from yecai.dbt_runner import run_dbt
+    from yecai.run import EXIT_CANNOT_RUN, CannotRun, check_writable
 
+    try:
+        check_writable(settings.warehouse_path())
+    except CannotRun as error:
+        click.echo(f"yecai build: cannot run: {error}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
     sys.exit(run_dbt(["build", *dbt_args]))
+
+
+@main.command()
+@_path_option("--database", settings.warehouse_path, "Warehouse DuckDB file to audit.")
+@click.option("--data-docs/--no-data-docs", default=True, show_default=True)
+def audit(database: Path | None, data_docs: bool) -> None:
+    """Run the quality gate (expectations/) on the warehouse without publishing.
+
+    Exit status 0: nothing blocking failed. 1: some blocking expectation failed.
+    """
+    from yecai.quality.gate import run_gate
+
+    report = run_gate(database or settings.warehouse_path(), settings.data_dir() / "gx", data_docs=data_docs)
+    click.echo(report.summary_text())
+    sys.exit(0 if report.publishable else 1)
+
+
+@main.command(name="run")
+@_path_option("--landing", settings.landing_dir, "Landing folder to read deliveries from.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def run_command(landing: Path | None, progress: bool) -> None:
+    """The main job: ingest → build → audit → publish → docs.
+
+    Publishes the BI database only when the dbt build and every blocking expectation pass.
+    Exit status 0: published. 1: not published (the published files are unchanged).
+    2: could not run (warehouse locked, invalid setting).
+    """
+    _run_main_job(landing or settings.landing_dir(), progress)
 
 
 @main.command()
 @click.option("--scale", type=float, default=DEMO_SCALE, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 def demo(scale: float, seed: int) -> None:
-    """The main job end to end on generated demo data: generate → ingest → dbt build."""
-    from yecai.dbt_runner import run_dbt
+    """Generate demo extracts, then the main job (`yecai run`) on them."""
     from yecai.generate import generate as run_generate
-    from yecai.ingest import ingest as run_ingest
 
-    click.echo(f"[1/3] generating demo extracts (scale {scale}, seed {seed})")
+    click.echo(f"generating demo extracts (scale {scale}, seed {seed}) -> {settings.landing_dir()}")
     gen = run_generate(landing=settings.landing_dir(), answer_key=settings.answer_key_dir(),
                        scale=scale, seed=seed, defect_factor=1.0)
     click.echo(gen.summary_text())
-    click.echo("[2/3] ingesting into the raw layer")
-    report = run_ingest(landing=settings.landing_dir(), database=settings.warehouse_path(),
-                        progress=True)
-    click.echo(report.summary_text())
-    if report.exit_code != 0:
-        raise click.ClickException(
-            "ingest refused input; see the summary above. If the demo data changed since the "
-            "last run (new code, another --scale or --seed), start over: `make clean` (or delete "
-            f"{settings.data_dir()}) and run `make demo` again.")
-    click.echo("[3/3] dbt build")
-    rc = run_dbt(["build"])
-    if rc != 0:
-        raise click.ClickException(f"dbt build failed (exit {rc}); see the dbt log above")
-    click.echo(f"\nDone. Warehouse: {settings.warehouse_path()}")
-    click.echo(f"Landing extracts: {settings.landing_dir()}  Answer key: {settings.answer_key_dir()}")
+    _run_main_job(settings.landing_dir(), progress=True)
+
+
+def _run_main_job(landing: Path, progress: bool) -> None:
+    from yecai.run import EXIT_CANNOT_RUN, CannotRun, run, summary_text
+
+    try:
+        summary = run(landing, settings.warehouse_path(), settings.published_dir(), progress=progress,
+                      echo=click.echo)
+    except CannotRun as error:
+        click.echo(f"yecai run: cannot run: {error}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    click.echo(summary_text(summary))
+    sys.exit(summary.record.exit_code)
 
 
 if __name__ == "__main__":

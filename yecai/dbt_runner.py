@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
+import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from yecai import settings
+
+_PR_SET_PDEATHSIG = 1
 
 
 def dbt_env(database: Path | None = None) -> dict[str, str]:
@@ -17,9 +25,68 @@ def dbt_env(database: Path | None = None) -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    """Linux: dbt is killed when its parent dies, so a killed `yecai run` leaves no dbt
+    process holding the warehouse's write lock."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_dbt(args: list[str], database: Path | None = None) -> int:
     """Run one dbt command in the project folder; returns dbt's exit code."""
     dbt = Path(sys.executable).with_name("dbt")
     command = [str(dbt), *args, "--project-dir", str(settings.PROJECT_DIR),
                "--profiles-dir", str(settings.PROJECT_DIR)]
-    return subprocess.run(command, cwd=settings.PROJECT_DIR, env=dbt_env(database)).returncode
+    return subprocess.run(command, cwd=settings.PROJECT_DIR, env=dbt_env(database),
+                          preexec_fn=_die_with_parent).returncode
+
+
+# dbt's JSON log events that mark a finished node (model, test, seed, unit test).
+_NODE_RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult",
+                       "LogSnapshotResult"}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    exit_code: int
+    models_run: int
+    tests_run: int
+    tests_failed: int
+    tests_warned: int
+    errors: tuple[str, ...]  # dbt's error messages, as dbt wrote them
+
+
+def build_with_progress(database: Path | None = None, progress: bool = True) -> BuildResult:
+    """`dbt build` with a progress bar over finished nodes instead of dbt's full log;
+    errors and failing tests are collected for the summary."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "--log-format", "json", "build", "--project-dir", str(settings.PROJECT_DIR),
+               "--profiles-dir", str(settings.PROJECT_DIR)]
+    errors: list[str] = []
+    with subprocess.Popen(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                          preexec_fn=_die_with_parent) as process, \
+            tqdm(desc="dbt build", unit="node", file=sys.stderr, disable=not progress) as bar:
+        assert process.stdout is not None
+        for line in process.stdout:
+            try:
+                info = json.loads(line)["info"]
+            except (ValueError, KeyError):
+                errors.append(line.rstrip())  # not a dbt event: a crash before logging started
+                continue
+            if info["name"] in _NODE_RESULT_EVENTS:
+                bar.update(1)
+            if info["level"] == "error":
+                errors.append(info["msg"])
+    counts = _run_result_counts(settings.PROJECT_DIR / "target" / "run_results.json")
+    return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)
+
+
+def _run_result_counts(run_results: Path) -> dict[str, int]:
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
+    models = [r for r in results if r["unique_id"].startswith("model.")]
+    tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
+    return {"models_run": sum(r["status"] == "success" for r in models),
+            "tests_run": len(tests),
+            "tests_failed": sum(r["status"] in ("fail", "error") for r in tests),
+            "tests_warned": sum(r["status"] == "warn" for r in tests)}

@@ -29,3 +29,13 @@ def warehouse_path() -> Path:
         return default
     path = Path(value)
     return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def published_dir() -> Path:
+    """Where the publish step writes the BI database and its Parquet copy (same variable as
+    profiles.yml's published target)."""
+    value = os.environ.get("YECAI_PUBLISHED_DIR")
+    if value is None:
+        return data_dir() / "published"
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_DIR / path

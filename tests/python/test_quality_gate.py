@@ -1,0 +1,125 @@
+"""The quality gate's suites really compute, and each expectation can fail.
+
+On the clean books every expectation holds. Then, for every expectation of every suite, a
+copy of that warehouse is broken on purpose (tests/python/gate_breakers/<suite>.yml, or a
+generic breaker for the simple column expectations) and the gate must report exactly that
+expectation as failed — no more, no fewer.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from yecai import settings
+from yecai.quality.gate import load_area_suites, run_gate
+from yecai.quality.report import BLOCKING, WARNING
+
+BREAKERS_DIR = Path(__file__).parent / "gate_breakers"
+SUITES = load_area_suites()
+EXPECTATIONS = {e["meta"]["name"]: (area, e) for area, suite in SUITES.items() for e in suite["expectations"]}
+SEMANTIC_MANIFEST = settings.PROJECT_DIR / "target" / "semantic_manifest.json"
+
+
+def _explicit_breakers() -> dict[str, dict[str, Any]]:
+    breakers: dict[str, dict[str, Any]] = {}
+    for path in sorted(BREAKERS_DIR.glob("*.yml")):
+        breakers.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return breakers
+
+
+BREAKERS = _explicit_breakers()
+ONE_ROW = "rowid = (select min(rowid) from {table})"
+LAST_ROW = "rowid = (select max(rowid) from {table})"
+
+
+def generic_breaker(expectation: dict[str, Any]) -> list[str]:
+    """One row made to violate a simple column expectation."""
+    kind, kwargs = expectation["type"], expectation["kwargs"]
+    column = f'"{kwargs["column"]}"' if "column" in kwargs else None
+    if kind == "expect_column_values_to_not_be_null":
+        return [f"alter table {{table}} alter column {column} drop not null",
+                f"update {{table}} set {column} = null where {ONE_ROW}"]
+    if kind == "expect_column_values_to_be_unique":
+        return [f"update {{table}} set {column} = (select {column} from {{table}} where {ONE_ROW}) where {LAST_ROW}"]
+    if kind == "expect_compound_columns_to_be_unique":
+        columns = ", ".join(f'"{c}"' for c in kwargs["column_list"])
+        assignments = ", ".join(f'"{c}" = first_row."{c}"' for c in kwargs["column_list"])
+        return [f"update {{table}} set {assignments} from (select {columns} from {{table}} where {ONE_ROW}) "
+                f"as first_row where {{table}}.{LAST_ROW}"]
+    if kind == "expect_column_values_to_be_between":
+        if kwargs.get("min_value") is not None:
+            bad = kwargs["min_value"] if kwargs.get("strict_min") else f"{kwargs['min_value']} - 1"
+        else:
+            bad = kwargs["max_value"] if kwargs.get("strict_max") else f"{kwargs['max_value']} + 1"
+        return [f"update {{table}} set {column} = {bad} where {ONE_ROW}"]
+    if kind == "expect_column_values_to_be_in_set":
+        return [f"update {{table}} set {column} = 'not_in_the_set' where {ONE_ROW}"]
+    raise KeyError(f"no generic breaker for {kind}: add one to {BREAKERS_DIR}/<suite>.yml")
+
+
+def breaker(name: str) -> tuple[set[str], list[str]]:
+    """(tables the breaker changes, SQL statements) for one expectation."""
+    _, expectation = EXPECTATIONS[name]
+    explicit = BREAKERS.get(name, {})
+    tables = set(explicit.get("tables", [expectation["meta"]["table"]]))
+    statements = explicit.get("sql") or generic_breaker(expectation)
+    return tables, [s.replace("{table}", expectation["meta"]["table"]) for s in statements]
+
+
+def materialize_views(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    """Marts that are views become tables of their rows, so a breaker can update them."""
+    for table in sorted(tables):
+        schema, name = table.split(".")
+        is_view = con.execute("select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+                              [schema, name]).fetchone()[0]
+        if is_view:
+            con.execute(f"create table {schema}.{name}__rows as select * from {table}")
+            con.execute(f"drop view {table}")
+            con.execute(f"alter table {schema}.{name}__rows rename to {name}")
+
+
+@pytest.fixture(scope="module")
+def clean_gate(clean_warehouse, tmp_path_factory) -> tuple[Path, Any]:
+    """A copy of the clean warehouse and the gate's report on it."""
+    database = tmp_path_factory.mktemp("gate_clean") / "yecai.duckdb"
+    shutil.copyfile(clean_warehouse, database)
+    report = run_gate(database, database.parent / "gx", semantic_manifest=SEMANTIC_MANIFEST, data_docs=False)
+    return database, report
+
+
+def test_every_expectation_has_a_unique_name_table_and_known_severity():
+    names = [e["meta"]["name"] for suite in SUITES.values() for e in suite["expectations"]]
+    assert len(names) == len(set(names)), "expectation names must be unique across suites"
+    for name, (area, expectation) in EXPECTATIONS.items():
+        assert expectation.get("severity") in (BLOCKING, WARNING), f"{name}: severity critical or warning"
+        assert "." in expectation["meta"]["table"], f"{name}: meta.table is schema.table"
+        assert expectation.get("description"), f"{name}: says what it checks"
+
+
+def test_every_expectation_holds_on_the_clean_books(clean_gate):
+    _, report = clean_gate
+    assert len(report.outcomes) == len(EXPECTATIONS)
+    assert not report.failed and not report.warned, report.summary_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+def test_expectation_fails_exactly_on_data_broken_for_it(name, clean_gate, tmp_path):
+    clean, _ = clean_gate
+    database = tmp_path / "yecai.duckdb"
+    shutil.copyfile(clean, database)
+    tables, statements = breaker(name)
+    with duckdb.connect(str(database)) as con:
+        materialize_views(con, tables)
+        for statement in statements:
+            con.execute(statement)
+    report = run_gate(database, tmp_path / "gx", semantic_manifest=SEMANTIC_MANIFEST, tables=tables,
+                      data_docs=False)
+    failing = {o.name for o in report.outcomes if not o.success}
+    assert failing == {name}, report.summary_text()

@@ -1,0 +1,164 @@
+"""The main job, `yecai run`, as an operator meets it: it publishes only audited data, a
+bad delivery is stopped before BI, readers never block it, and SIGKILL at any moment
+leaves the previous or the new complete publication."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from yecai import settings
+from yecai.semantic import query_metrics
+
+pytestmark = pytest.mark.slow
+
+YECAI = str(Path(sys.executable).with_name("yecai"))
+
+
+def run_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YECAI_")}
+    env.update(YECAI_DATA_DIR=str(root), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    return env
+
+
+def yecai_run(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([YECAI, "run", "--no-progress"], env=run_env(root), cwd=settings.PROJECT_DIR,
+                          capture_output=True, text=True, timeout=900)
+
+
+def published_state(root: Path) -> tuple[str, dict[str, int]]:
+    """(run id, row count per table) read from the published file itself."""
+    with duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True) as con:
+        run_id = con.execute("select run_id from marts.publication").fetchone()[0]
+        tables = [f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()]
+        counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables if t != "marts.publication"}
+    return run_id, counts
+
+
+@pytest.fixture(scope="module")
+def first_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, float]:
+    """A data folder with the demo landing files after one successful `yecai run`."""
+    root = tmp_path_factory.mktemp("run")
+    shutil.copytree(demo_data.landing, root / "landing")
+    started = time.perf_counter()
+    result = yecai_run(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result, time.perf_counter() - started
+
+
+def copy_root(root: Path, to: Path) -> Path:
+    shutil.copytree(root, to, symlinks=True)
+    return to
+
+
+def test_run_publishes_and_records_every_stage(first_run):
+    root, result, _ = first_run
+    for stage in ("[1/5] ingest", "[2/5] build", "[3/5] audit", "[4/5] publish", "[5/5] docs"):
+        assert stage in result.stdout
+    assert "published" in result.stdout and "Data Docs" in result.stdout
+    assert (root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    run_id, counts = published_state(root)
+    assert counts["marts.metric_values"] > 0
+    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
+        runs = con.execute("select run_id, status, published, published_database, models_run, tests_run, "
+                           "expectations_passed + expectations_warned, expectations_failed from audit.runs").fetchall()
+        batches = con.execute("select count(*), count(distinct batch_id), bool_and(new_in_run) "
+                              "from audit.run_batches where run_id = ?", [run_id]).fetchone()
+        expectations = con.execute("select count(*) from audit.run_expectations where run_id = ?",
+                                   [run_id]).fetchone()[0]
+        loaded = con.execute("select count(*) from ingest.load_log where status in ('loaded', 'duplicate')"
+                             ).fetchone()[0]
+    assert runs == [(run_id, "published", True, str(root / "published" / "yecai.duckdb"), runs[0][4],
+                     runs[0][5], expectations, 0)]
+    assert runs[0][4] > 50 and runs[0][5] > 500
+    assert batches[0] == loaded and batches[2] is True
+
+
+def test_locked_warehouse_exits_2_with_one_clear_line(first_run, tmp_path):
+    root = copy_root(first_run[0], tmp_path / "locked")
+    with duckdb.connect(str(root / "yecai.duckdb")):
+        result = yecai_run(root)
+    assert result.returncode == 2
+    assert "open in another process" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_fx_rate_100_times_too_high_is_stopped_before_bi(first_run, tmp_path):
+    root = copy_root(first_run[0], tmp_path / "fx")
+    published = root / "published"
+    before = {p.name: p.read_bytes() for p in (published / "yecai.duckdb", published / "publication.json")}
+    parquet_before = os.readlink(published / "parquet")
+    rates = root / "landing" / "fin_fx_rates"
+    good = next(line for line in (rates / sorted(os.listdir(rates))[-1]).read_text().splitlines()
+                if ",USD," in line and line.startswith("2025-12-1"))
+    day, currency, rate = good.split(",")
+    (rates / "fin_fx_rates__20260115__001.csv").write_text(
+        f"rate_date,currency,rate_to_cny\n{day},{currency},{float(rate) * 100:.8f}\n", encoding="utf-8")
+
+    result = yecai_run(root)
+
+    assert result.returncode == 1, result.stdout
+    assert "audit_failed" in result.stdout and "not published" in result.stdout
+    assert "fin_fx_rates/fin_fx_rates__20260115__001.csv" in result.stdout  # the file and row that caused it
+    assert {p.name: p.read_bytes() for p in (published / "yecai.duckdb", published / "publication.json")} == before
+    assert os.readlink(published / "parquet") == parquet_before
+    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
+        status, is_published = con.execute(
+            "select status, published from audit.runs order by ended_at desc limit 1").fetchone()
+    assert (status, is_published) == ("audit_failed", False)
+
+
+def test_readers_and_mf_never_block_a_run(first_run, tmp_path):
+    root = copy_root(first_run[0], tmp_path / "readers")
+    old_run_id, _ = published_state(root)
+    reader = duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True)
+    process = subprocess.Popen([YECAI, "run", "--no-progress"], env=run_env(root), cwd=settings.PROJECT_DIR,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(5)  # the run is building: it holds the working warehouse's write lock
+        assert process.poll() is None
+        during = query_metrics(["revenue"], root / "published" / "yecai.duckdb", published=True)
+        assert during["value"].notna().any()
+        assert reader.execute("select run_id from marts.publication").fetchone()[0] == old_run_id
+        output, _ = process.communicate(timeout=900)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert reader.execute("select run_id from marts.publication").fetchone()[0] == old_run_id
+    assert reader.execute("select count(*) from marts.metric_values").fetchone()[0] > 0
+    reader.close()
+    assert published_state(root)[0] != old_run_id
+
+
+def test_sigkill_at_any_moment_leaves_a_complete_publication(first_run, tmp_path):
+    root = copy_root(first_run[0], tmp_path / "kill")
+    _, _, duration = first_run
+    first_id, expected_counts = published_state(root)
+    seen = {first_id}
+    rng = random.Random(20261201)
+    for _trial in range(5):
+        process = subprocess.Popen([YECAI, "run", "--no-progress"], env=run_env(root), cwd=settings.PROJECT_DIR,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        run_id, counts = published_state(root)
+        assert counts == expected_counts, f"published database incomplete after a kill (run {run_id})"
+        assert run_id in seen or run_id.endswith(f"-{process.pid}"), run_id
+        seen.add(run_id)
+        manifest = json.loads((root / "published" / "publication.json").read_text(encoding="utf-8"))
+        assert manifest["tables"].keys() <= set(counts) | {"marts.publication"}
+    result = yecai_run(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_id, counts = published_state(root)
+    assert counts == expected_counts and run_id not in seen

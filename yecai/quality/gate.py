@@ -1,0 +1,224 @@
+"""Run the Great Expectations suites of expectations/ against the working warehouse.
+
+Each area suite (expectations/suites/<area>.json) holds expectations on several tables,
+each naming its table in meta.table. GX validates one table per validation definition, so
+the gate splits every area suite into one suite per table (`<area>.<schema>.<table>`),
+runs them all as one checkpoint through the buffered DuckDB dialect (real SQL on the
+warehouse), builds the Data Docs and turns the result into a GateReport.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from yecai import settings
+from yecai.quality import dialect
+from yecai.quality.inputs import write_audit_inputs
+from yecai.quality.report import ExpectationOutcome, GateReport
+
+PROJECT_GX_DIR = settings.PROJECT_DIR / "expectations"
+SUITES_DIR = PROJECT_GX_DIR / "suites"
+DATASOURCE = "warehouse"
+CHECKPOINT = "yecai_gate"
+LINEAGE_COLUMNS = ("_source_file", "_source_row_number")
+SAMPLE_ROWS = 5
+UNEXPECTED_ROWS = "unexpected_rows_expectation"
+
+
+def load_area_suites(suites_dir: Path = SUITES_DIR) -> dict[str, dict[str, Any]]:
+    """The suite files, by area (file stem), as GX suite dicts."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(suites_dir.glob("*.json"))}
+
+
+def reads_any(expectation: dict[str, Any], tables: set[str]) -> bool:
+    """Whether the expectation checks one of `tables` or queries one of them."""
+    query = expectation["kwargs"].get("unexpected_rows_query", "")
+    return expectation["meta"]["table"] in tables or any(table in query for table in tables)
+
+
+def expectations_by_table(suites: dict[str, dict[str, Any]],
+                          tables: set[str] | None = None) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(area, schema.table) -> that area's expectations on that table; with `tables`, only
+    the expectations that read one of them."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for area, suite in suites.items():
+        for expectation in suite["expectations"]:
+            if tables is None or reads_any(expectation, tables):
+                grouped[(area, expectation["meta"]["table"])].append(expectation)
+    return dict(grouped)
+
+
+def _working_project(gx_dir: Path) -> Path:
+    """A fresh copy of the project's GX config under gx_dir; results and docs are kept."""
+    gx_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_GX_DIR / "great_expectations.yml", gx_dir / "great_expectations.yml")
+    for derived in ("suites", "uncommitted/validation_definitions", "uncommitted/checkpoints"):
+        shutil.rmtree(gx_dir / derived, ignore_errors=True)
+    (gx_dir / "suites").mkdir()
+    return gx_dir
+
+
+def _existing_tables(engine: Engine) -> set[str]:
+    with engine.connect() as con:
+        rows = con.exec_driver_sql("select table_schema || '.' || table_name from information_schema.tables")
+        return {row[0] for row in rows}
+
+
+def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Path | None = None,
+             suites_dir: Path = SUITES_DIR, tables: set[str] | None = None,
+             data_docs: bool = True) -> GateReport:
+    """Validate every suite against `warehouse`; the report says whether it may be published.
+
+    `tables` limits the run to the expectations reading those tables (for tests that break
+    one table); `data_docs=False` skips building the HTML.
+    """
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    started = time.perf_counter()
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    gx_dir = _working_project(gx_dir or settings.data_dir() / "gx")
+    write_audit_inputs(warehouse, semantic_manifest or settings.PROJECT_DIR / "target" / "semantic_manifest.json")
+    dialect.register()
+
+    context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
+    source = context.data_sources.add_or_update_sql(
+        name=DATASOURCE, connection_string=dialect.connection_url(str(warehouse.resolve())))
+    engine = source.get_engine()
+    existing = _existing_tables(engine)
+    missing: list[ExpectationOutcome] = []
+    definitions = []
+    for (area, table), expectations in expectations_by_table(load_area_suites(suites_dir), tables).items():
+        if table not in existing:
+            missing += [_missing_table_outcome(area, table, e) for e in expectations]
+            continue
+        schema, name = table.split(".")
+        asset = source.add_table_asset(name=table, table_name=name, schema_name=schema)
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{area}.{table}", expectations=expectations,
+                                                       meta={"area": area, "table": table}))
+        batch = asset.add_batch_definition_whole_table("whole_table")
+        definitions.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{area}.{table}", data=batch, suite=suite)))
+
+    if not definitions:
+        engine.dispose()
+        return GateReport(outcomes=missing, seconds=time.perf_counter() - started)
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=CHECKPOINT, validation_definitions=definitions, result_format="SUMMARY",
+        actions=[UpdateDataDocsAction(name="update_data_docs")] if data_docs else []))
+    result = checkpoint.run()
+
+    outcomes = missing
+    # Samples go through GX's engine: DuckDB allows one configuration per file and process.
+    with engine.connect() as con:
+        for validation in result.run_results.values():
+            area, table = validation.suite_name.split(".", 1)
+            outcomes += [_outcome(con, area, table, r) for r in validation.results]
+    # Free the file for the next writer in this process (DuckDB: one configuration per file).
+    engine.dispose()
+    source.get_execution_engine().engine.dispose()
+    docs = gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return GateReport(outcomes=outcomes, data_docs=docs if data_docs and docs.exists() else None,
+                      seconds=time.perf_counter() - started)
+
+
+def _missing_table_outcome(area: str, table: str, expectation: dict[str, Any]) -> ExpectationOutcome:
+    return ExpectationOutcome(
+        suite=area, table=table, name=expectation["meta"]["name"], expectation_type=expectation["type"],
+        column=expectation["kwargs"].get("column"), description=expectation.get("description") or "",
+        severity=expectation.get("severity", "critical"), success=False,
+        observed=f"table {table} does not exist in the warehouse (did the build fail?)",
+        expectation_id=expectation.get("id", ""))
+
+
+def _outcome(con: Connection, area: str, table: str, result: Any) -> ExpectationOutcome:
+    config = result.expectation_config
+    column = config.kwargs.get("column")
+    error, samples = _raised(result.exception_info), ()
+    observed = f"error: {error}" if error else _observed(result)
+    if not error and not result.success:
+        samples = _samples(con, table, config.type, config.kwargs, result.result)
+        if config.type == UNEXPECTED_ROWS:
+            query = config.kwargs["unexpected_rows_query"].replace("{batch}", table)
+            observed = f"{con.exec_driver_sql(f'select count(*) from ({query})').scalar():,} unexpected rows"
+    return ExpectationOutcome(
+        suite=area, table=table, name=config.meta["name"], expectation_type=config.type, column=column,
+        description=config.description or "", severity=getattr(config.severity, "value", str(config.severity)),
+        success=bool(result.success) and not error, observed=observed, samples=samples, expectation_id=config.id or "")
+
+
+def _raised(exception_info: Any) -> str | None:
+    """The message of an exception GX caught, top-level or nested per metric (GX 1.24 keys
+    a failing metric's error by metric id), or None."""
+    if not isinstance(exception_info, dict):
+        return None
+    if exception_info.get("raised_exception"):
+        return str(exception_info.get("exception_message")).splitlines()[0]
+    for nested in exception_info.values():
+        message = _raised(nested)
+        if message:
+            return message
+    return None
+
+
+def _observed(result: Any) -> str:
+    measured = result.result or {}
+    if measured.get("element_count") == 0:
+        return "the table is empty"
+    if measured.get("unexpected_count") is not None and measured.get("element_count") is not None:
+        return f"{measured['unexpected_count']:,} of {measured['element_count']:,} rows unexpected"
+    if "observed_value" in measured:
+        return f"observed {measured['observed_value']}"
+    return json.dumps(measured, default=str)[:200]
+
+
+def _samples(con: Connection, table: str, expectation_type: str, kwargs: dict[str, Any],
+             measured: dict[str, Any]) -> tuple[dict, ...]:
+    """A few failing rows, re-selected from the table so they carry the lineage columns."""
+    if expectation_type == UNEXPECTED_ROWS:
+        query = f"select * from ({kwargs['unexpected_rows_query'].replace('{batch}', table)}) limit {SAMPLE_ROWS}"
+        return _rows(con, query, ())
+    column = kwargs.get("column")
+    if column is None:
+        return ()
+    values = [v for v in (measured or {}).get("partial_unexpected_list", []) if v is not None]
+    if expectation_type == "expect_column_values_to_not_be_null" or not values:
+        predicate, params = f'"{column}" is null', ()
+    else:
+        predicate = f'"{column}" in ({", ".join("?" for _ in values[:SAMPLE_ROWS])})'
+        params = tuple(values[:SAMPLE_ROWS])
+    return _rows(con, f"select * from {table} where {predicate} limit {SAMPLE_ROWS}", params, column)
+
+
+def _rows(con: Connection, query: str, params: tuple, column: str | None = None) -> tuple[dict, ...]:
+    try:
+        result = con.exec_driver_sql(query, params)
+    except DBAPIError as error:
+        con.rollback()
+        return ({"sample_error": str(error.orig).splitlines()[0]},)
+    names = list(result.keys())
+    first = [c for c in (*LINEAGE_COLUMNS, column) if c in names]
+    order = first + [n for n in names if n not in first][: 8 - len(first)]
+    return tuple({n: row[names.index(n)] for n in order} for row in result.fetchall())
+
+
+def build_data_docs(gx_dir: Path) -> Path | None:
+    """Render the Data Docs (suites and every stored validation result) as static HTML."""
+    import great_expectations as gx
+
+    if not (gx_dir / "great_expectations.yml").exists():
+        return None
+    context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
+    context.build_data_docs()
+    index = gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return index if index.exists() else None

@@ -1,0 +1,74 @@
+"""What the suites need besides the warehouse's own tables, written to schema `audit` first.
+
+- `audit.gate_settings`: the configurable bounds (one row), so suite queries read them
+  instead of carrying literals, and every run records which bounds it applied.
+- `audit.semantic_layer_metrics`: the metrics of the MetricFlow semantic manifest, so a suite
+  can check that catalog, metric_values and the semantic layer list the same indicators.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+class SettingError(ValueError):
+    """A gate setting in the environment is not usable; the message names the variable."""
+
+
+def _ratio(variable: str, default: float) -> float:
+    raw = os.environ.get(variable)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingError(f"{variable}={raw!r} is not a number (example: {variable}={default})") from None
+    if not value > 0:
+        raise SettingError(f"{variable}={raw!r} must be greater than 0 (default {default})")
+    return value
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Bounds of the plausibility and materiality expectations (expectations/README.md)."""
+
+    materiality_ratio: float = 0.01  # reconciliation difference vs the month's business side
+    fx_day_move_ratio: float = 0.10  # a rate's move against its previous rate date
+    metric_swing_ratio: float = 3.0  # an indicator's month-over-month change, relative
+
+    @classmethod
+    def from_env(cls) -> GateSettings:
+        return cls(
+            materiality_ratio=_ratio("YECAI_GATE_MATERIALITY", cls.materiality_ratio),
+            fx_day_move_ratio=_ratio("YECAI_GATE_FX_DAY_MOVE", cls.fx_day_move_ratio),
+            metric_swing_ratio=_ratio("YECAI_GATE_METRIC_SWING", cls.metric_swing_ratio),
+        )
+
+
+def semantic_layer_metrics(semantic_manifest: Path) -> pd.DataFrame:
+    """Metric name, label and type of every metric in the semantic manifest."""
+    if not semantic_manifest.exists():
+        return pd.DataFrame({"metric_name": pd.Series(dtype="string"), "label": pd.Series(dtype="string"),
+                             "metric_type": pd.Series(dtype="string")})
+    metrics = json.loads(semantic_manifest.read_text(encoding="utf-8"))["metrics"]
+    return pd.DataFrame({"metric_name": [m["name"] for m in metrics],
+                         "label": [m.get("label") for m in metrics],
+                         "metric_type": [m["type"] for m in metrics]}).astype("string")
+
+
+def write_audit_inputs(warehouse: Path, semantic_manifest: Path, gate_settings: GateSettings | None = None) -> None:
+    values = asdict(gate_settings or GateSettings.from_env())
+    metrics = semantic_layer_metrics(semantic_manifest)
+    settings_frame = pd.DataFrame([values])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists audit")
+        con.register("settings_frame", settings_frame)
+        con.register("metrics_frame", metrics)
+        con.execute("create or replace table audit.gate_settings as select * from settings_frame")
+        con.execute("create or replace table audit.semantic_layer_metrics as select * from metrics_frame")

@@ -1,0 +1,187 @@
+"""`yecai run`, the main job: ingest → build → audit → publish → docs.
+
+It builds into the working warehouse, runs dbt's tests and the GX checkpoint there, and
+publishes the BI database only when nothing blocking failed. Every run is recorded in
+schema `audit` (yecai/runlog.py). Exit status: 0 published; 1 not published (build or
+audit failed; the published files are untouched); 2 the run could not start (warehouse
+locked by another process, invalid setting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from yecai import settings
+from yecai.dbt_runner import BuildResult, build_with_progress
+from yecai.ingest import IngestReport, ingest
+from yecai.publish import PublishResult, publish
+from yecai.quality.gate import build_data_docs, run_gate
+from yecai.quality.inputs import GateSettings, SettingError
+from yecai.quality.report import GateReport
+from yecai.runlog import RunRecord, new_run_id, record_end, record_start
+
+STAGES = ("ingest", "build", "audit", "publish", "docs")
+EXIT_PUBLISHED, EXIT_NOT_PUBLISHED, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class CannotRun(Exception):
+    """The run could not start; the message says what to do."""
+
+
+@dataclass
+class RunSummary:
+    record: RunRecord
+    warehouse: Path
+    ingest: IngestReport | None = None
+    build: BuildResult | None = None
+    gate: GateReport | None = None
+    published: PublishResult | None = None
+    reconciliation: list[tuple] = field(default_factory=list)  # (company, reconciliation, months, not clean)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def check_writable(warehouse: Path) -> None:
+    """Fail early, with a plain message, when another process holds the warehouse."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as error:
+        raise CannotRun(
+            f"the working warehouse {warehouse} is open in another process ({_lock_holder(error)}). "
+            "Close it and run again; BI tools and `mf query` read the published database instead "
+            f"({settings.published_dir() / 'yecai.duckdb'}), which never blocks a run.") from None
+
+
+def _lock_holder(error: Exception) -> str:
+    text = str(error)
+    return text[text.find("PID"):].split(")")[0] if "PID" in text else "a lock is held"
+
+
+def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = True,
+        echo: Callable[[str], None] = print) -> RunSummary:
+    """The main job; see the module docstring. Raises CannotRun before anything is written."""
+    try:
+        GateSettings.from_env()
+    except SettingError as error:
+        raise CannotRun(str(error)) from None
+    check_writable(warehouse)
+    started = dt.datetime.now()
+    record = RunRecord(run_id=new_run_id(started), started_at=started)
+    summary = RunSummary(record=record, warehouse=warehouse)
+    record_start(warehouse, record.run_id, started)
+    gx_dir = settings.data_dir() / "gx"
+
+    def stage(number: int, name: str, detail: str) -> float:
+        echo(f"[{number}/{len(STAGES)}] {name}: {detail}")
+        return time.perf_counter()
+
+    t = stage(1, "ingest", f"{landing} -> {warehouse}")
+    summary.ingest = ingest(landing, warehouse, progress=progress)
+    summary.stage_seconds["ingest"] = time.perf_counter() - t
+
+    t = stage(2, "build", "dbt build (models, unit tests, data tests)")
+    summary.build = build_with_progress(warehouse, progress=progress)
+    summary.stage_seconds["build"] = time.perf_counter() - t
+    record.models_run, record.tests_run = summary.build.models_run, summary.build.tests_run
+    record.tests_failed, record.tests_warned = summary.build.tests_failed, summary.build.tests_warned
+
+    t = stage(3, "audit", "Great Expectations checkpoint on the working warehouse")
+    summary.gate = _audit(warehouse, gx_dir)
+    summary.stage_seconds["audit"] = time.perf_counter() - t
+    summary.reconciliation = _reconciliation_status(warehouse)
+
+    if summary.build.exit_code != 0:
+        record.status, record.message = "build_failed", f"dbt build exited {summary.build.exit_code}"
+        echo("[4/5] publish: skipped — the dbt build failed; the published files are unchanged")
+    elif not summary.gate.publishable:
+        record.status = "audit_failed"
+        record.message = f"{len(summary.gate.failed)} blocking expectation(s) failed"
+        echo("[4/5] publish: skipped — the audit failed; the published files are unchanged")
+    else:
+        t = stage(4, "publish", f"BI database and Parquet -> {published_dir}")
+        summary.published = publish(warehouse, published_dir, record.run_id, _publication(record, summary))
+        summary.stage_seconds["publish"] = time.perf_counter() - t
+        record.status = "published"
+        record.published_database = summary.published.database
+        record.published_parquet = summary.published.parquet_dir
+
+    t = stage(5, "docs", "Great Expectations Data Docs")
+    record.data_docs = build_data_docs(gx_dir)
+    summary.stage_seconds["docs"] = time.perf_counter() - t
+    record.exit_code = EXIT_PUBLISHED if record.status == "published" else EXIT_NOT_PUBLISHED
+    record_end(warehouse, record, summary.gate)
+    return summary
+
+
+def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
+    try:
+        return run_gate(warehouse, gx_dir, data_docs=False)
+    except Exception as error:  # noqa: BLE001 — any crash of the gate must block, not abort, the run
+        log = gx_dir / "gate_error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        return GateReport.could_not_run(error, log)
+
+
+def _publication(record: RunRecord, summary: RunSummary) -> dict[str, object]:
+    gate = summary.gate
+    assert gate is not None
+    return {"run_id": record.run_id, "published_at": dt.datetime.now(dt.timezone.utc), "run_started_at": record.started_at,
+            "expectations_passed": len(gate.passed), "expectations_warned": len(gate.warned),
+            "expectations_failed": len(gate.failed)}
+
+
+def _reconciliation_status(warehouse: Path) -> list[tuple]:
+    """Per company and reconciliation: months reconciled and months not clean."""
+    query = """
+        select company_code, reconciliation_code, count(*), count(*) filter (where not is_clean)
+        from marts.fct_reconciliation_monthly group by 1, 2 order by 1, 2"""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(query).fetchall()
+    except duckdb.Error:
+        return []
+
+
+def summary_text(summary: RunSummary) -> str:
+    record, lines = summary.record, [f"\nrun {summary.record.run_id}: {summary.record.status}"]
+    if summary.ingest:
+        new = [o for o in summary.ingest.outcomes if not o.earlier]
+        lines.append(f"  ingest   {len(new)} new file(s): {sum(o.rows_loaded for o in new):,} rows loaded, "
+                     f"{sum(o.rows_quarantined for o in new):,} quarantined, "
+                     f"{sum(o.status == 'refused' for o in new)} refused (ingest.load_log, ingest.quarantine)")
+    if summary.build:
+        b = summary.build
+        lines.append(f"  build    {b.models_run} models, {b.tests_run} tests: {b.tests_failed} failed, "
+                     f"{b.tests_warned} warned (exit {b.exit_code})")
+        lines += [f"           {error}" for error in b.errors[:10]]
+    if summary.gate:
+        g = summary.gate
+        lines.append(f"  audit    {len(g.outcomes)} expectations: {len(g.passed)} passed, {len(g.warned)} warned, "
+                     f"{len(g.failed)} failed")
+        lines += ["           " + line for line in g.summary_text().splitlines()[1:]]
+    if summary.reconciliation:
+        lines.append("  reconciliation (company-months not clean / reconciled):")
+        by_company: dict[str, list[str]] = {}
+        for company, code, months, not_clean in summary.reconciliation:
+            by_company.setdefault(company, []).append(f"{code} {not_clean}/{months}")
+        lines += [f"           {company}: " + ", ".join(parts) for company, parts in by_company.items()]
+    if summary.published:
+        p = summary.published
+        lines.append(f"  publish  {len(p.tables)} tables -> BI database {p.database}")
+        lines.append(f"           Parquet: {p.parquet_dir}")
+    else:
+        lines.append(f"  publish  not published; {settings.published_dir()} is unchanged")
+    if record.data_docs:
+        lines.append(f"  docs     Data Docs: {record.data_docs}")
+    timings = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in summary.stage_seconds.items())
+    lines.append(f"  time     {timings}")
+    lines.append(f"  record   audit.runs, audit.run_batches, audit.run_expectations in {summary.warehouse}")
+    return "\n".join(lines)
