@@ -110,6 +110,23 @@ def test_a_duckdb_1_client_reads_the_published_file(published):
     assert int(count) == expected == published.tables["marts.metric_values"]
 
 
+def test_the_readme_sqlalchemy_url_and_parquet_query_read_the_published_file(published):
+    """The README's connection examples for BI tools, with the pinned duckdb-engine and SQLAlchemy."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"duckdb:///{published.database}?access_mode=read_only")
+    with engine.connect() as con:
+        rows = con.exec_driver_sql(
+            "select reconciliation_code, company_code, count(*) filter (where not is_clean) "
+            "from marts.fct_reconciliation_monthly group by 1, 2").fetchall()
+    engine.dispose()
+    assert len(rows) == 5 * 2  # five reconciliations, two companies
+    parquet = published.parquet_dir / "marts.metric_values.parquet"
+    with duckdb.connect() as con:
+        latest = dict(con.execute(f"select metric_code, max(month) from '{parquet}' group by 1").fetchall())
+    assert len(latest) == 20
+
+
 def _run_id_in_new_process(database: Path) -> str:
     # A new connection in this process would get DuckDB's cached instance of the old file
     # while the old connection is open (the instance cache is keyed by path); a BI tool is

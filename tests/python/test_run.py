@@ -93,29 +93,85 @@ def test_locked_warehouse_exits_2_with_one_clear_line(first_run, tmp_path):
     assert "open in another process" in result.stderr and "Traceback" not in result.stderr
 
 
+def published_files(root: Path) -> tuple[dict[str, bytes], str]:
+    """The published database and manifest, byte for byte, and where the parquet link points."""
+    published = root / "published"
+    files = {p.name: p.read_bytes() for p in (published / "yecai.duckdb", published / "publication.json")}
+    return files, os.readlink(published / "parquet")
+
+
+def last_run(root: Path) -> tuple[str, str, bool, int, set[str]]:
+    """(run id, status, published, models run, blocking expectations failed) of the newest run."""
+    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
+        run_id, status, is_published, models_run = con.execute(
+            "select run_id, status, published, models_run from audit.runs order by ended_at desc limit 1").fetchone()
+        failed = {name for (name,) in con.execute(
+            "select expectation_name from audit.run_expectations "
+            "where run_id = ? and severity = 'critical' and not success", [run_id]).fetchall()}
+    return run_id, status, is_published, models_run, failed
+
+
+def deliver(root: Path, extract: str, header: str, rows: list[str]) -> str:
+    """A new delta delivery of `extract` in the landing folder; its path as lineage records it."""
+    name = f"{extract}__20260115__001.csv"
+    (root / "landing" / extract / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return f"{extract}/{name}"
+
+
 def test_fx_rate_100_times_too_high_is_stopped_before_bi(first_run, tmp_path):
     root = copy_root(first_run[0], tmp_path / "fx")
-    published = root / "published"
-    before = {p.name: p.read_bytes() for p in (published / "yecai.duckdb", published / "publication.json")}
-    parquet_before = os.readlink(published / "parquet")
+    before = published_files(root)
     rates = root / "landing" / "fin_fx_rates"
     good = next(line for line in (rates / sorted(os.listdir(rates))[-1]).read_text().splitlines()
                 if ",USD," in line and line.startswith("2025-12-1"))
     day, currency, rate = good.split(",")
-    (rates / "fin_fx_rates__20260115__001.csv").write_text(
-        f"rate_date,currency,rate_to_cny\n{day},{currency},{float(rate) * 100:.8f}\n", encoding="utf-8")
+    rate_file = deliver(root, "fin_fx_rates", "rate_date,currency,rate_to_cny",
+                        [f"{day},{currency},{float(rate) * 100:.8f}"])
 
     result = yecai_run(root)
 
     assert result.returncode == 1, result.stdout
     assert "audit_failed" in result.stdout and "not published" in result.stdout
-    assert "fin_fx_rates/fin_fx_rates__20260115__001.csv" in result.stdout  # the file and row that caused it
-    assert {p.name: p.read_bytes() for p in (published / "yecai.duckdb", published / "publication.json")} == before
-    assert os.readlink(published / "parquet") == parquet_before
-    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
-        status, is_published = con.execute(
-            "select status, published from audit.runs order by ended_at desc limit 1").fetchone()
+    assert f"_source_file={rate_file}, _source_row_number=1" in result.stdout  # the file and row that caused it
+    assert published_files(root) == before
+    _, status, is_published, _, failed = last_run(root)
     assert (status, is_published) == ("audit_failed", False)
+    assert failed == {"staging.fin_fx_rates.rate_to_cny_day_move_plausible"}
+
+
+def test_bad_documents_build_every_mart_but_block_publication_and_are_named(first_run, tmp_path):
+    """An order re-delivered in a currency without FX rates and a shipment re-delivered with a
+    negative quantity (the contract says "> 0"): every model still builds, and the gate blocks
+    publication naming the order and the delivery file and row of the shipment."""
+    root = copy_root(first_run[0], tmp_path / "bad_documents")
+    before = published_files(root)
+    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
+        models_before = con.execute("select models_run from audit.runs").fetchone()[0]
+        order = con.execute("select order_id, company_code, customer_id, order_date, requested_delivery_date, "
+                            "channel, order_status from staging.stg_erp__sales_orders "
+                            "where currency = 'USD' order by order_id limit 1").fetchone()
+        shipment = con.execute("select shipment_id, order_id, order_line_no, warehouse_id, ship_date, quantity "
+                               "from staging.stg_wms__shipments order by shipment_id limit 1").fetchone()
+    order_id, company, customer, ordered, requested, channel, status = order
+    deliver(root, "erp_sales_orders",
+            "order_id,company_code,customer_id,order_date,requested_delivery_date,currency,channel,order_status,"
+            "updated_at",
+            [f"{order_id},{company},{customer},{ordered},{requested},JPY,{channel},{status},2026-01-10 08:00:00"])
+    shipment_id, shipment_order, line_no, warehouse, shipped, quantity = shipment
+    shipment_file = deliver(
+        root, "wms_shipments", "shipment_id,order_id,order_line_no,warehouse_id,ship_date,quantity,updated_at",
+        [f"{shipment_id},{shipment_order},{line_no},{warehouse},{shipped},{-quantity},2026-01-10 08:00:00"])
+
+    result = yecai_run(root)
+
+    assert result.returncode == 1, result.stdout
+    _, status, is_published, models_run, failed = last_run(root)
+    assert (status, is_published, models_run) == ("audit_failed", False, models_before)
+    assert failed == {"sales.sales_order_lines.fx_rate_to_cny_not_null", "sales.shipments.quantity_positive",
+                      "staging.wms_shipments.quantity_positive"}
+    assert f"order_id={order_id}" in result.stdout and "currency=JPY" in result.stdout
+    assert f"_source_file={shipment_file}, _source_row_number=1" in result.stdout
+    assert published_files(root) == before
 
 
 def test_readers_and_mf_never_block_a_run(first_run, tmp_path):
