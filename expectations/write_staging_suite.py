@@ -214,8 +214,16 @@ def accounting_expectations(contract: dict[str, Extract], models: dict[str, str]
     def current_keys(extract: Extract) -> str:
         key = ", ".join(extract.primary_key)
         raw = f"raw.{extract.name}"
-        if extract.mode == "snapshot":  # macros/current_version.sql: every row of the newest delivery
-            rows = f"select distinct {key} from {raw} where _source_file = (select max(_source_file) from {raw})"
+        if extract.mode == "snapshot":
+            # macros/current_version.sql: every key of the newest delivery, and every key whose row
+            # there was quarantined (ingest.snapshot_held_keys) and that an earlier delivery has
+            newest = f"(select max(_source_file) from {raw})"
+            held = " and ".join(f"cast(r.{column} as varchar) = h.key_{n + 1}"
+                                for n, column in enumerate(extract.primary_key))
+            rows = (f"select distinct {key} from {raw} where _source_file = {newest} union "
+                    f"select distinct {', '.join(f'r.{c}' for c in extract.primary_key)} from {raw} r "
+                    f"join ingest.snapshot_held_keys h on h.extract_name = '{extract.name}' "
+                    f"and h.source_file = {newest} and {held}")
         else:  # delta: one current version per key
             rows = f"select distinct {key} from {raw}"
         return f"(select count(*) from ({rows}) as current_keys)"
@@ -247,8 +255,9 @@ def accounting_expectations(contract: dict[str, Extract], models: dict[str, str]
             "unexpected_rows_expectation", {"unexpected_rows_query": staging_query},
             f"{AREA}.load_log.staging_rows_match_current_keys", "ingest.load_log",
             "Every staging model holds exactly one row per distinct primary key of its raw table's current "
-            "deliveries (delta: every key ever delivered; snapshot: the keys of the newest delivery, as "
-            "macros/current_version.sql resolves them): more rows means versions leaked through, fewer means "
+            "deliveries (delta: every key ever delivered; snapshot: the keys of the newest delivery and the "
+            "keys whose row there was quarantined, as macros/current_version.sql resolves them): more rows "
+            "means versions leaked through, fewer means "
             "records were lost between raw and staging. Returns each extract that disagrees with both counts."),
     ]
 

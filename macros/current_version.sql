@@ -12,8 +12,9 @@
       delta extract without an updated_at column (fin_fx_rates): the later delivery wins.
     - mode='snapshot': each delivery is the complete current state, so all rows of the
       newest delivery (greatest _source_file) are returned, and a key missing from it is
-      gone. primary_key is not needed to resolve a snapshot; it is accepted for
-      symmetry and checked by the staging tests.
+      gone, with one exception: a key whose row of the newest delivery was quarantined by
+      ingestion (listed in ingest.snapshot_held_keys) was delivered, only not readable, so
+      its latest earlier version is kept, with _is_held_version true (DECISIONLOG).
 
     Arguments
       relation     the relation or CTE name to read (e.g. 'source'); it must carry the raw
@@ -23,16 +24,19 @@
       order_by     delta only: column name or list of columns/expressions, compared in
                    descending order ("greatest wins") before the delivery tie-breakers.
                    Default ['updated_at'].
+      extract      snapshot only (required): the contract's extract name, as ingestion
+                   records it in ingest.snapshot_held_keys.
 
-    Output columns: in snapshot mode exactly the columns of `relation`; in delta mode those
-    plus the helper column _current_version_rank (always 1). Callers list their columns
-    explicitly (the staging `renamed` CTE does), so the helper never reaches a model.
+    Output columns: the columns of `relation`, plus the helper column
+    _current_version_rank (always 1) and, in snapshot mode, _is_held_version. Callers list
+    their columns explicitly (the staging `final` CTE does), so the helper never reaches a
+    model.
 
     Portable SQL on purpose (DuckDB now, Apache Spark via dbt-spark later): a window
     function in a subquery filtered to 1, an uncorrelated scalar subquery; no QUALIFY,
     no SELECT * EXCLUDE, no engine-specific functions.
 -#}
-{% macro current_version(relation, primary_key, mode, order_by=none) -%}
+{% macro current_version(relation, primary_key, mode, order_by=none, extract=none) -%}
 
     {%- if mode not in ('delta', 'snapshot') -%}
         {{ exceptions.raise_compiler_error(
@@ -48,10 +52,48 @@
         {%- if order_by is not none and order_by | length > 0 -%}
             {{ exceptions.raise_compiler_error(
                 "current_version: order_by applies to delta mode only") }}
+        {%- endif -%}
+        {%- if extract is none -%}
+            {{ exceptions.raise_compiler_error(
+                "current_version: snapshot mode needs extract=<the contract's extract name>") }}
         {%- endif %}
-    select *
-    from {{ relation }}
-    where _source_file = (select max(_source_file) from {{ relation }})
+    select newest_rows.*, false as _is_held_version, 1 as _current_version_rank
+    from {{ relation }} as newest_rows
+    where newest_rows._source_file = (select max(_source_file) from {{ relation }})
+
+    union all
+
+    select held_rows.*
+    from (
+        select
+            earlier_rows.*,
+            true as _is_held_version,
+            row_number() over (
+                partition by {% for column in key_columns %}earlier_rows.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+                order by earlier_rows._source_file desc, earlier_rows._source_row_number desc
+            ) as _current_version_rank
+        from {{ relation }} as earlier_rows
+        inner join (
+            select distinct {% for column in key_columns %}key_{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
+            from {{ source('ingest', 'snapshot_held_keys') }}
+            where extract_name = '{{ extract }}'
+              and source_file = (select max(_source_file) from {{ relation }})
+        ) as held_keys
+            on {% for column in key_columns -%}
+            cast(earlier_rows.{{ column }} as {{ dbt.type_string() }}) = held_keys.key_{{ loop.index }}
+            {%- if not loop.last %} and {% endif %}
+            {%- endfor %}
+        where earlier_rows._source_file < (select max(_source_file) from {{ relation }})
+          and not exists (
+              select 1
+              from {{ relation }} as delivered
+              where delivered._source_file = (select max(_source_file) from {{ relation }})
+                {%- for column in key_columns %}
+                and delivered.{{ column }} = earlier_rows.{{ column }}
+                {%- endfor %}
+          )
+    ) as held_rows
+    where held_rows._current_version_rank = 1
 
     {%- else -%}
         {%- if order_by is none -%}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -12,10 +14,41 @@ from yecai import settings
 DEMO_SCALE = 0.01
 
 
-@click.group()
+class _OneLineErrors(click.Group):
+    """A setting that is not usable, or a crash, ends a command with one line on stderr and
+    exit status 2; the traceback goes to a log file, not to the 2 a.m. terminal."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 — click's signature
+        try:
+            return super().invoke(ctx)
+        except settings.SettingError as error:
+            _fail(f"yecai {ctx.invoked_subcommand}: {error}")
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 — the last resort: one line and a log
+            log = settings.log_dir() / f"crash-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            _fail(f"yecai {ctx.invoked_subcommand}: failed: {type(error).__name__}: {first} (traceback in {log})")
+
+
+def _fail(line: str) -> None:
+    click.echo(line, err=True)
+    sys.exit(settings.EXIT_CANNOT_RUN)
+
+
+@click.group(cls=_OneLineErrors)
 @click.version_option(package_name="yecai")
 def main() -> None:
     """yecai (业财): land source extracts, build the warehouse, publish for BI."""
+
+
+def _shown_default(default_fn) -> str:  # noqa: ANN001
+    try:
+        return str(default_fn())
+    except settings.SettingError as error:  # reported when the command runs
+        return f"(not usable: {error})"
 
 
 def _path_option(name: str, default_fn, help_text: str):
@@ -24,7 +57,7 @@ def _path_option(name: str, default_fn, help_text: str):
         type=click.Path(path_type=Path),
         default=None,
         show_default=False,
-        help=f"{help_text} [default: {default_fn()}]",
+        help=f"{help_text} [default: {_shown_default(default_fn)}]",
     )
 
 
@@ -58,16 +91,21 @@ def generate(landing: Path | None, answer_key: Path | None, scale: float, seed: 
 def ingest(landing: Path | None, database: Path | None, progress: bool) -> None:
     """Load every new delivery into the raw layer; quarantine what breaks the contract.
 
-    Exit status 0: everything in the landing folder conforms. 1: some file was refused or
-    some row quarantined (see ingest.load_log and ingest.quarantine).
+    Exit status 0: every new delivery conforms. 1: some new delivery was refused, failed or
+    had rows quarantined (see ingest.load_log and ingest.quarantine). 2: the run could not
+    proceed (warehouse in use, landing folder missing, invalid setting, out of memory or disk).
     """
+    from yecai.ingest import IngestStopped
     from yecai.ingest import ingest as run_ingest
 
-    report = run_ingest(
-        landing=landing or settings.landing_dir(),
-        database=database or settings.warehouse_path(),
-        progress=progress,
-    )
+    try:
+        report = run_ingest(
+            landing=landing or settings.landing_dir(),
+            database=database or settings.warehouse_path(),
+            progress=progress,
+        )
+    except IngestStopped as error:
+        _fail(f"yecai ingest: cannot run: {error}")
     click.echo(report.summary_text())
     sys.exit(report.exit_code)
 
@@ -77,13 +115,12 @@ def ingest(landing: Path | None, database: Path | None, progress: bool) -> None:
 def build(dbt_args: tuple[str, ...]) -> None:
     """Run `dbt build` on the warehouse (extra arguments go to dbt)."""
     from yecai.dbt_runner import run_dbt
-    from yecai.run import EXIT_CANNOT_RUN, CannotRun, check_writable
+    from yecai.run import CannotRun, check_writable
 
     try:
         check_writable(settings.warehouse_path())
     except CannotRun as error:
-        click.echo(f"yecai build: cannot run: {error}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+        _fail(f"yecai build: cannot run: {error}")
     sys.exit(run_dbt(["build", *dbt_args]))
 
 
@@ -126,18 +163,18 @@ def demo(scale: float, seed: int) -> None:
     gen = run_generate(landing=settings.landing_dir(), answer_key=settings.answer_key_dir(),
                        scale=scale, seed=seed, defect_factor=1.0)
     click.echo(gen.summary_text())
-    _run_main_job(settings.landing_dir(), progress=True)
+    # The generator has finished writing every file: nothing to wait for.
+    _run_main_job(settings.landing_dir(), progress=True, settle_seconds=0)
 
 
-def _run_main_job(landing: Path, progress: bool) -> None:
-    from yecai.run import EXIT_CANNOT_RUN, CannotRun, run, summary_text
+def _run_main_job(landing: Path, progress: bool, settle_seconds: float | None = None) -> None:
+    from yecai.run import CannotRun, run, summary_text
 
     try:
         summary = run(landing, settings.warehouse_path(), settings.published_dir(), progress=progress,
-                      echo=click.echo)
+                      echo=click.echo, settle_seconds=settle_seconds)
     except CannotRun as error:
-        click.echo(f"yecai run: cannot run: {error}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+        _fail(f"yecai run: cannot run: {error}")
     click.echo(summary_text(summary))
     sys.exit(summary.record.exit_code)
 

@@ -19,16 +19,18 @@ from pathlib import Path
 import duckdb
 
 from yecai import settings
+from yecai.settings import SettingError
 from yecai.dbt_runner import BuildResult, build_with_progress
-from yecai.ingest import IngestReport, ingest
+from yecai.ingest import IngestReport, IngestStopped, ingest
 from yecai.publish import PublishResult, publish
 from yecai.quality.gate import build_data_docs, run_gate
-from yecai.quality.inputs import GateSettings, SettingError
+from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 
 STAGES = ("ingest", "build", "audit", "publish", "docs")
-EXIT_PUBLISHED, EXIT_NOT_PUBLISHED, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_PUBLISHED, EXIT_NOT_PUBLISHED = 0, 1
+EXIT_CANNOT_RUN = settings.EXIT_CANNOT_RUN
 
 
 class CannotRun(Exception):
@@ -64,13 +66,25 @@ def _lock_holder(error: Exception) -> str:
     return text[text.find("PID"):].split(")")[0] if "PID" in text else "a lock is held"
 
 
-def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = True,
-        echo: Callable[[str], None] = print) -> RunSummary:
-    """The main job; see the module docstring. Raises CannotRun before anything is written."""
+def _check_settings(landing: Path) -> None:
+    """Every setting the stages read, and the landing folder, before anything is written."""
     try:
         GateSettings.from_env()
+        settings.duckdb_config()
+        settings.ingest_settle_seconds()
+        settings.ingest_max_bad_rows()
     except SettingError as error:
         raise CannotRun(str(error)) from None
+    if not landing.is_dir():
+        raise CannotRun(f"the landing folder {landing} does not exist (or is not a folder): check --landing "
+                        "or YECAI_LANDING_DIR")
+
+
+def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = True,
+        echo: Callable[[str], None] = print, settle_seconds: float | None = None) -> RunSummary:
+    """The main job; see the module docstring. Raises CannotRun before anything is written,
+    or when ingestion cannot proceed (the run is then recorded as ingest_failed)."""
+    _check_settings(landing)
     check_writable(warehouse)
     started = dt.datetime.now()
     record = RunRecord(run_id=new_run_id(started), started_at=started)
@@ -83,7 +97,12 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         return time.perf_counter()
 
     t = stage(1, "ingest", f"{landing} -> {warehouse}")
-    summary.ingest = ingest(landing, warehouse, progress=progress)
+    try:
+        summary.ingest = ingest(landing, warehouse, progress=progress, settle_seconds=settle_seconds)
+    except IngestStopped as error:
+        record.status, record.exit_code, record.message = "ingest_failed", EXIT_CANNOT_RUN, str(error)
+        record_end(warehouse, record, None)
+        raise CannotRun(f"ingest: {error}") from None
     summary.stage_seconds["ingest"] = time.perf_counter() - t
 
     t = stage(2, "build", "dbt build (models, unit tests, data tests)")
@@ -156,7 +175,10 @@ def summary_text(summary: RunSummary) -> str:
         new = [o for o in summary.ingest.outcomes if not o.earlier]
         lines.append(f"  ingest   {len(new)} new file(s): {sum(o.rows_loaded for o in new):,} rows loaded, "
                      f"{sum(o.rows_quarantined for o in new):,} quarantined, "
-                     f"{sum(o.status == 'refused' for o in new)} refused (ingest.load_log, ingest.quarantine)")
+                     f"{sum(o.status == 'refused' for o in new)} refused, {sum(o.status == 'failed' for o in new)} failed, "
+                     f"{sum(o.status == 'waiting' for o in new)} still being written "
+                     "(ingest.load_log, ingest.quarantine, ingest.load_failures)")
+        lines += [f"           {o.source_file}: {o.message}" for o in new if o.status in ("refused", "failed")][:10]
     if summary.build:
         b = summary.build
         lines.append(f"  build    {b.models_run} models, {b.tests_run} tests: {b.tests_failed} failed, "

@@ -45,7 +45,7 @@ class RunRecord:
 
     run_id: str
     started_at: dt.datetime
-    status: str = "failed"  # published | audit_failed | build_failed | failed
+    status: str = "failed"  # published | audit_failed | build_failed | ingest_failed | failed
     exit_code: int = 1
     models_run: int | None = None
     tests_run: int | None = None

@@ -3,6 +3,7 @@ so each is built once per test session, not once per module that imports it)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from yecai.generate import GenerateReport, generate
 from yecai.ingest import ingest
 
 DEMO_SCALE = 0.01
+# Test files are complete when written: ingest need not wait for them to settle (the tests of
+# that wait set it themselves).
+os.environ["YECAI_INGEST_SETTLE_SECONDS"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from yecai.contract import LINEAGE_COLUMNS, load_contract
-from yecai.ingest import IngestReport, ingest
+from yecai.ingest import IngestReport, IngestStopped, ingest
 
 CONTRACT = load_contract()
 
@@ -166,15 +166,13 @@ def test_empty_landing_creates_every_raw_table_with_contract_columns(tmp_path: P
     assert set(table_counts(tmp_path).values()) == {0}
     ingest_tables = q(tmp_path, "select table_name from information_schema.tables "
                                 "where table_schema = 'ingest' order by 1")
-    assert ingest_tables == [("load_log",), ("quarantine",)]
+    assert ingest_tables == [("load_failures",), ("load_log",), ("quarantine",), ("snapshot_held_keys",)]
 
 
-def test_missing_landing_folder_still_creates_tables(tmp_path: Path) -> None:
-    report = run(tmp_path)  # tmp_path/landing does not exist
-    assert report.exit_code == 0
-    assert "does not exist" in report.summary_text()
-    assert len(q(tmp_path, "select * from information_schema.tables where table_schema = 'raw'")) \
-        == len(CONTRACT)
+def test_missing_landing_folder_stops_the_run_and_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(IngestStopped, match="landing folder .* does not exist"):
+        run(tmp_path)  # tmp_path/landing does not exist (a misspelt --landing)
+    assert not (tmp_path / "wh.duckdb").exists()
 
 
 # ------------------------------------------------------------------ good deliveries
@@ -622,15 +620,13 @@ def test_running_twice_changes_nothing(tmp_path: Path) -> None:
     assert log(tmp_path) == log_before
     assert counts[f"raw.{SHIP}"] == 3 and counts[f"raw.{ORD}"] == 1
     assert counts["ingest.load_log"] == 5 and counts["ingest.quarantine"] == 1
-    # Still non-conforming files in landing: still exit 1, and still reported.
-    assert first.exit_code == second.exit_code == 1
+    # The old problems are still reported, but only a new problem makes a run exit 1, so a
+    # scheduler can tell them apart.
+    assert (first.exit_code, second.exit_code) == (1, 0)
     assert all(o.earlier for o in second.outcomes) and len(second.outcomes) == 5
-    assert "empty file (0 bytes)" in second.summary_text()
-    # Once the bad files are gone, the landing folder conforms.
-    (landing / ORD / "o.csv").unlink()
-    (landing / CUST / "empty.csv").unlink()
-    (landing / "foo" / "f.csv").unlink()
-    assert run(tmp_path).exit_code == 0
+    assert "empty file (0 bytes)" in second.summary_text() and "[earlier run]" in second.summary_text()
+    put(landing, f"{CUST}/empty_again.csv", b"")
+    assert run(tmp_path).exit_code == 1
 
 
 def test_changed_content_under_a_loaded_name_is_refused(tmp_path: Path) -> None:
@@ -642,15 +638,16 @@ def test_changed_content_under_a_loaded_name_is_refused(tmp_path: Path) -> None:
 
     entries = [r for r in log(tmp_path) if r["source_file"] == f"{ORD}/o.csv"]
     assert [r["status"] for r in entries] == ["loaded", "refused"]
-    assert "already loaded" in entries[1]["message"]
-    assert entries[1]["message"].endswith(
-        "with different content (batch " + entries[0]["batch_id"][:12] + "…); deliveries are "
-        "immutable: deliver corrected data under a new file name")
+    assert entries[1]["message"].startswith(f"{ORD}/o.csv was already loaded on ")
+    assert "with other content (batch " + entries[0]["batch_id"][:12] + "…)" in entries[1]["message"]
+    assert "deliver the complete corrected file under a new name that sorts after it, e.g. o__002.csv" \
+        in entries[1]["message"]
     assert report.exit_code == 1
     assert [r[7] for r in raw_rows(tmp_path, ORD)] == ["open"]
-    # Next run: the conflicting file is skipped but still reported.
+    # Next run: the conflicting file is skipped, still reported, and no new problem.
     before = table_counts(tmp_path)
-    assert run(tmp_path).exit_code == 1
+    again = run(tmp_path)
+    assert again.exit_code == 0 and "o__002.csv" in again.summary_text()
     assert table_counts(tmp_path) == before
 
 
@@ -677,15 +674,24 @@ def test_cli_exit_code(tmp_path: Path) -> None:
     assert f"{ORD}/bad.csv: empty file (0 bytes)" in result.output
 
 
-def test_a_failure_while_writing_leaves_nothing_half_loaded(tmp_path: Path, monkeypatch) -> None:
+def test_a_failure_while_writing_leaves_nothing_half_loaded_and_the_file_is_retried(
+        tmp_path: Path, monkeypatch) -> None:
     import yecai.ingest.load as load
 
     put_csv(tmp_path / "landing", f"{ORD}/o.csv", ORD_HEADER, [order("SO1"), order("SO2", channel="x")])
+    put_csv(tmp_path / "landing", f"{SHIP}/s.csv", SHIP_HEADER, SHIP_ROWS)
+    monkeypatch.setenv("YECAI_DATA_DIR", str(tmp_path / "data"))
     # The raw insert succeeds, then the quarantine insert fails inside the same transaction.
     monkeypatch.setattr(load, "quarantine_insert_sql", lambda *a: "insert into no_such_table values (1)")
-    with pytest.raises(duckdb.Error):
-        run(tmp_path)
-    assert set(table_counts(tmp_path).values()) == {0}
+    report = run(tmp_path)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    assert [o.source_file for o in failed] == [f"{ORD}/o.csv"] and report.exit_code == 1
+    assert "tried again on the next run" in failed[0].message and "no_such_table" in failed[0].message
+    log_file = Path(q(tmp_path, "select log_file from ingest.load_failures")[0][0])
+    assert log_file.is_relative_to(tmp_path / "data") and "Traceback" in log_file.read_text()
+    counts = table_counts(tmp_path)
+    assert counts[f"raw.{ORD}"] == 0 and counts["ingest.quarantine"] == 0  # nothing half-loaded
+    assert counts[f"raw.{SHIP}"] == 3  # the other file went on
     monkeypatch.undo()
     assert run(tmp_path).exit_code == 1
     entry = log_row(tmp_path, f"{ORD}/o.csv")
@@ -696,6 +702,7 @@ def test_a_failure_while_writing_leaves_nothing_half_loaded(tmp_path: Path, monk
 def test_a_raw_table_that_no_longer_matches_the_contract_stops_the_run(tmp_path: Path) -> None:
     from yecai.ingest.schema import SchemaMismatch
 
+    (tmp_path / "landing").mkdir()
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         con.execute("create schema raw")
         con.execute(f"create table raw.{CUST} (customer_id varchar)")

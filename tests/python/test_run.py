@@ -27,7 +27,7 @@ YECAI = str(Path(sys.executable).with_name("yecai"))
 
 def run_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("YECAI_")}
-    env.update(YECAI_DATA_DIR=str(root), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env.update(YECAI_DATA_DIR=str(root), YECAI_INGEST_SETTLE_SECONDS="0", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     return env
 
 

@@ -23,6 +23,9 @@ RAW_TYPES: dict[str, str] = {
 
 DELIVERY_MODES = ("snapshot", "delta")
 
+# Widest primary key: ingest.snapshot_held_keys has this many key columns.
+MAX_KEY_COLUMNS = 3
+
 # Lineage columns that ingestion adds to every raw row.
 LINEAGE_COLUMNS: dict[str, str] = {
     "_source_file": "VARCHAR",  # path of the delivery relative to the landing folder
@@ -79,6 +82,9 @@ def _parse_extract(name: str, spec: dict) -> Extract:
     for col in columns:
         if col.type not in RAW_TYPES:
             raise ValueError(f"contract: {name}.{col.name} has unknown type {col.type!r}")
+    if not 1 <= len(spec["primary_key"]) <= MAX_KEY_COLUMNS:
+        raise ValueError(f"contract: {name} has a primary key of {len(spec['primary_key'])} columns; "
+                         f"1 to {MAX_KEY_COLUMNS} are supported")
     if spec["mode"] not in DELIVERY_MODES:
         raise ValueError(f"contract: {name} has unknown delivery mode {spec['mode']!r}")
     return Extract(

@@ -17,6 +17,11 @@ class Refusal(Exception):
         self.reason = reason
 
 
+class IngestStopped(Exception):
+    """The run cannot go on (warehouse locked, landing folder missing, a setting invalid, out
+    of memory or disk): one line says what to do; `yecai ingest` exits 2."""
+
+
 def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of an exception message, shortened: library errors are often long
     multi-line dumps, and a refusal reason has to fit on one line of the summary."""

@@ -30,10 +30,13 @@ from yecai.ingest.sql import ident, literal, varchar_columns
 from yecai.ingest.validate import MALFORMED, RAW, ROW, WHITESPACE, check_columns
 
 STAGING = "__ingest_staging"
+# The table behind STAGING when a reader stores the rows (always for JSON Lines and Excel,
+# for CSV when some record was malformed): where a long record's row is marked.
+ROWS_TABLE = "__ingest_rows"
 _REJECTS = "__ingest_rejects"
 _REJECT_SCANS = "__ingest_reject_scans"
 _BAD_LINES = "__ingest_bad_lines"
-_SCRATCH = ("__ingest_csv", "__ingest_lines", "__ingest_json", "__ingest_rows", _REJECTS,
+_SCRATCH = ("__ingest_csv", "__ingest_lines", "__ingest_json", ROWS_TABLE, _REJECTS,
             _REJECT_SCANS, _BAD_LINES)
 
 # Delimiter for reading JSON Lines line by line through DuckDB's CSV reader: control
@@ -46,8 +49,10 @@ XLSX_CHUNK_ROWS = 100_000
 # see encoding.py) and the extract the delivery belongs to.
 Reader = Callable[[duckdb.DuckDBPyConnection, Path, Extract], None]
 
-# Formats read as text: their encoding is detected (and transcoded) before reading.
+# Formats read as text: their encoding is detected (and transcoded) before reading, and
+# their record numbers as DuckDB counts them (records.py) start with the header for CSV.
 TEXT_FORMATS = frozenset({"csv", "jsonl"})
+FIRST_DATA_LINE = {"csv": 2, "jsonl": 1}
 
 
 def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
@@ -72,8 +77,8 @@ def _select_staging(extract: Extract, source: str, row: str, malformed: str = "N
     select = (f"SELECT {row} AS {ROW}, {cols}, CAST({malformed} AS VARCHAR) AS {MALFORMED}, "
               f"CAST({raw} AS VARCHAR) AS {RAW} FROM {source}")
     if materialize:
-        return (f"CREATE OR REPLACE TEMP TABLE __ingest_rows AS {select}; "
-                f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT * FROM __ingest_rows")
+        return (f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} AS {select}; "
+                f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT * FROM {ROWS_TABLE}")
     return f"CREATE OR REPLACE TEMP VIEW {STAGING} AS {select}"
 
 
@@ -155,7 +160,10 @@ def _csv_header(path: Path) -> list[str] | None:
     """The first record of a UTF-8 CSV file (None when there is none), parsed the same way
     DuckDB will parse it (comma, double quotes)."""
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), None)
+        try:
+            return next(csv.reader(fh), None)
+        except csv.Error as exc:  # e.g. a field longer than the csv module's limit (128 KB)
+            raise Refusal(f"the header row cannot be read as CSV ({exc}): not the contract's columns") from None
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) -> None:
@@ -211,8 +219,7 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) -> 
     if rows == 0:
         keys: list[str] = []
     elif objects == 0:
-        first = con.execute("SELECT __n, left(line, 60) FROM __ingest_json ORDER BY __n LIMIT 1").fetchone()
-        raise Refusal(f"not JSON Lines: no line holds a JSON object (line {first[0]} is {first[1]!r})")
+        raise Refusal("not JSON Lines: no line holds a JSON object")
     else:
         keys = [k for (k,) in con.execute(
             "SELECT DISTINCT unnest(json_keys(line)) FROM __ingest_json WHERE jtype = 'OBJECT'"
@@ -328,12 +335,19 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) -> N
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise Refusal(f"not a valid .xlsx workbook: {first_line(exc)}") from exc
-    except Exception as exc:  # openpyxl fails in many ways on a zip that is not a workbook
-        raise Refusal(f"not a valid .xlsx workbook: {type(exc).__name__}: {first_line(exc)}") from exc
+    # A file object, not the path: openpyxl judges a path by its extension, and the path read
+    # is the open file's descriptor (files.py).
+    with path.open("rb") as fh:
+        try:
+            workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise Refusal(f"not a valid .xlsx workbook: {first_line(exc)}") from exc
+        except Exception as exc:  # openpyxl fails in many ways on a zip that is not a workbook
+            raise Refusal(f"not a valid .xlsx workbook: {type(exc).__name__}: {first_line(exc)}") from exc
+        _read_workbook(con, workbook, extract)
+
+
+def _read_workbook(con: duckdb.DuckDBPyConnection, workbook, extract: Extract) -> None:  # noqa: ANN001
     try:
         rows = _xlsx_rows(workbook.worksheets[0].iter_rows(values_only=True))
         header_cells = next(rows, None)
@@ -362,9 +376,9 @@ def _load_xlsx_rows(con: duckdb.DuckDBPyConnection, rows: Iterator[tuple], heade
     width = len(header)
     converters = [_xlsx_cell_converter(extract.column(name).type) for name in header]
     cols_ddl = ", ".join(f"{ident(c.name)} VARCHAR" for c in extract.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __ingest_rows ({ROW} BIGINT, {cols_ddl}, "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS_TABLE} ({ROW} BIGINT, {cols_ddl}, "
                 f"{MALFORMED} VARCHAR, {RAW} VARCHAR)")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT * FROM __ingest_rows")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT * FROM {ROWS_TABLE}")
     order = ", ".join(ident(c.name) for c in extract.columns)
 
     def flush(columns: list[list], numbers: list[int], malformed: list) -> None:
@@ -373,7 +387,7 @@ def _load_xlsx_rows(con: duckdb.DuckDBPyConnection, rows: Iterator[tuple], heade
         data[MALFORMED] = pa.array(malformed, pa.string())
         chunk = pa.table(data)
         con.register("__ingest_xlsx_chunk", chunk)
-        con.execute(f"INSERT INTO __ingest_rows ({ROW}, {order}, {MALFORMED}) "
+        con.execute(f"INSERT INTO {ROWS_TABLE} ({ROW}, {order}, {MALFORMED}) "
                     f"SELECT {ROW}, {order}, {MALFORMED} FROM __ingest_xlsx_chunk")
         con.unregister("__ingest_xlsx_chunk")
 

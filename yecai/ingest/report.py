@@ -1,8 +1,8 @@
 """What an ingest run did, for the exit code and for the person reading the terminal.
 
-The exit code looks at every file currently in the landing folder, including files
-processed (and refused or partly quarantined) in an earlier run: as long as a
-non-conforming delivery is still there, ingest keeps saying so.
+The exit code looks at this run's deliveries only: a file refused or quarantined in an
+earlier run is listed again (so it is not forgotten) but does not make every later run
+fail, so a scheduler can tell a new problem from an old one.
 """
 
 from __future__ import annotations
@@ -10,18 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+EXIT_CLEAN, EXIT_NOT_CLEAN = 0, 1  # and settings.EXIT_CANNOT_RUN, raised as IngestStopped
+
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """The result for one delivery file, as recorded in ingest.load_log.
+    """The result for one delivery file.
 
-    `earlier` is True when the file was processed in an earlier run and skipped now; its
-    figures are then those of that earlier load_log row.
+    status: 'loaded' | 'refused' | 'duplicate' (decided, in ingest.load_log); 'failed'
+    (could not be processed, in ingest.load_failures, retried next run); 'waiting' (still
+    being written: not read, a later run takes it). `earlier` is True when the file was
+    decided in an earlier run and skipped now; its figures are those of that load_log row.
     """
 
     source_file: str
     extract_name: str | None
-    status: str  # 'loaded' | 'refused' | 'duplicate'
+    status: str
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -30,22 +34,21 @@ class FileOutcome:
 
     @property
     def conforms(self) -> bool:
-        return self.status != "refused" and self.rows_quarantined == 0
+        return self.status not in ("refused", "failed") and self.rows_quarantined == 0
 
 
 @dataclass
 class IngestReport:
-    """Outcome of one `ingest` run; `exit_code` 0 when everything in landing conforms."""
+    """Outcome of one `ingest` run; `exit_code` 0 when every new delivery conforms."""
 
     landing: Path
     database: Path
     outcomes: list[FileOutcome] = field(default_factory=list)
-    ignored_folders: list[str] = field(default_factory=list)
-    landing_exists: bool = True
+    notes: list[str] = field(default_factory=list)  # entries left alone on purpose (discover.py)
 
     @property
     def exit_code(self) -> int:
-        return 0 if all(o.conforms for o in self.outcomes) else 1
+        return EXIT_CLEAN if all(o.conforms for o in self._new()) else EXIT_NOT_CLEAN
 
     def _new(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if not o.earlier]
@@ -53,9 +56,6 @@ class IngestReport:
     def summary_text(self) -> str:
         """A short human summary: per extract, refusals, duplicates, where to look."""
         lines = [f"ingest: {self.landing} -> {self.database}"]
-        if not self.landing_exists:
-            lines.append(f"  landing folder {self.landing} does not exist; nothing to load "
-                         "(raw tables created empty)")
         new = self._new()
         per_extract: dict[str, list[FileOutcome]] = {}
         for o in new:
@@ -74,29 +74,28 @@ class IngestReport:
         if earlier:
             lines.append(f"  {len(earlier)} file(s) already processed in earlier runs: skipped")
 
-        duplicates = [o for o in new if o.status == "duplicate"]
-        if duplicates:
-            lines.append("Duplicates (not loaded again):")
-            lines += [f"  {o.source_file}: {o.message}" for o in duplicates]
-        refused = [o for o in self.outcomes if o.status == "refused"]
-        if refused:
-            lines.append("Refused files (nothing loaded from them):")
-            lines += [f"  {o.source_file}: {o.message}" + ("  [earlier run]" if o.earlier else "")
-                      for o in refused]
-        quarantined = [o for o in self.outcomes if o.rows_quarantined]
-        if quarantined:
-            lines.append("Files with quarantined rows:")
-            lines += [f"  {o.source_file}: {o.rows_quarantined:,} of {o.rows_read:,} rows quarantined"
-                      + ("  [earlier run]" if o.earlier else "") for o in quarantined]
-        for folder in self.ignored_folders:
-            lines.append(f"  note: sub-folder {folder}/ ignored (deliveries must sit directly in "
-                         "their extract's folder)")
+        def section(title: str, outcomes: list[FileOutcome], text) -> None:  # noqa: ANN001
+            if outcomes:
+                lines.append(title)
+                lines.extend(f"  {o.source_file}: {text(o)}" + ("  [earlier run]" if o.earlier else "")
+                             for o in outcomes)
+
+        section("Duplicates (not loaded again):", [o for o in new if o.status == "duplicate"], lambda o: o.message)
+        section("Refused files (nothing loaded from them):", [o for o in self.outcomes if o.status == "refused"],
+                lambda o: o.message)
+        section("Files with quarantined rows:", [o for o in self.outcomes if o.rows_quarantined],
+                lambda o: f"{o.rows_quarantined:,} of {o.rows_read:,} rows quarantined")
+        section("Failed (not loaded; tried again on the next run):", [o for o in new if o.status == "failed"],
+                lambda o: o.message)
+        section("Not complete yet (not read; a later run takes them):", [o for o in new if o.status == "waiting"],
+                lambda o: o.message)
+        lines.extend(f"  note: {note}" for note in self.notes)
 
         lines.append(f"Database: {self.database}")
         lines.append("  select * from ingest.load_log order by loaded_at, source_file;")
         lines.append("  select source_file, source_row_number, column_name, reason, raw_record "
                      "from ingest.quarantine order by source_file, source_row_number;")
-        verdict = ("OK: everything in the landing folder conforms" if self.exit_code == 0
-                   else "NOT OK: some files refused or rows quarantined (exit code 1)")
+        verdict = ("OK: every new delivery conforms" if self.exit_code == EXIT_CLEAN
+                   else "NOT OK: some new deliveries refused, failed or with quarantined rows (exit code 1)")
         lines.append(verdict)
         return "\n".join(lines)

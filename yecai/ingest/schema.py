@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
-from yecai.contract import LINEAGE_COLUMNS, Extract, raw_table_ddl
+from yecai.contract import LINEAGE_COLUMNS, MAX_KEY_COLUMNS, Extract, raw_table_ddl
+from yecai.ingest.sql import rollback
 
 LOAD_LOG_DDL = """
 create table if not exists ingest.load_log (
@@ -41,6 +42,29 @@ create table if not exists ingest.quarantine (
 )"""
 
 
+HELD_KEYS_DDL = f"""
+create table if not exists ingest.snapshot_held_keys (
+    batch_id          varchar   not null,
+    extract_name      varchar   not null,
+    source_file       varchar   not null,
+    source_row_number bigint    not null,
+    {", ".join(f"key_{n + 1} varchar" for n in range(MAX_KEY_COLUMNS))},
+    loaded_at         timestamp not null
+)"""
+
+# Files that could not be processed for a reason other than their content (a bug, an
+# interrupted read): not decided in load_log, so the next run tries them again.
+FAILURES_DDL = """
+create table if not exists ingest.load_failures (
+    extract_name varchar,
+    source_file  varchar   not null,
+    batch_id     varchar,
+    error        varchar   not null,
+    log_file     varchar,
+    failed_at    timestamp not null
+)"""
+
+
 class SchemaMismatch(RuntimeError):
     """A raw table exists with other columns than the contract now says."""
 
@@ -56,9 +80,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, extracts: dict[str, Extract]) 
             con.execute(raw_table_ddl(extract, schema="raw"))
         con.execute(LOAD_LOG_DDL)
         con.execute(QUARANTINE_DDL)
+        con.execute(HELD_KEYS_DDL)
+        con.execute(FAILURES_DDL)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     for extract in extracts.values():
         found = [name for (name,) in con.execute(

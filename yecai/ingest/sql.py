@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 
 def ident(name: str) -> str:
     """A double-quoted SQL identifier."""
@@ -23,3 +25,13 @@ def literal(value: str | Path) -> str:
 def varchar_columns(names: list[str]) -> str:
     """The `columns={...}` struct literal of read_csv: every column VARCHAR."""
     return "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction. Called while an error is propagating: when DuckDB has
+    already aborted the transaction (a full disk, say), its "no transaction is active" must
+    not replace the error that caused it."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        pass

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from yecai.contract import RAW_TYPES, Column, Extract
+from yecai.contract import MAX_KEY_COLUMNS, RAW_TYPES, Column, Extract
 from yecai.ingest.errors import Refusal
 from yecai.ingest.sql import ident, literal
 
@@ -76,14 +76,29 @@ def check_columns(found: list[str], extract: Extract) -> None:
     if missing:
         parts.append("missing " + ", ".join(f"'{n}'" for n in missing))
     if unexpected:
-        parts.append("unexpected " + ", ".join(f"'{n}'" for n in unexpected))
+        parts.append("unexpected " + _shown_names(unexpected))
     if duplicated:
-        parts.append("duplicated " + ", ".join(f"'{n}'" for n in duplicated))
+        parts.append("duplicated " + _shown_names(duplicated))
     if not set(counts) & set(expected):
         head = "no header row (the first row has none of the contract's column names)"
     else:
         head = "columns do not match the contract"
     raise Refusal(f"{head}: {'; '.join(parts)}")
+
+
+# A header name is quoted in a refusal only if it looks like a column name: a refused file's
+# content (a password line, /etc/passwd) must not end up in the load log.
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,63}")
+SHOWN_NAMES = 10
+
+
+def _shown_names(names: list[str]) -> str:
+    shown = [f"'{n}'" for n in names[:SHOWN_NAMES] if _COLUMN_NAME.fullmatch(n)]
+    hidden = len(names) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} more not shown (not column names)" if shown else
+                     f"{hidden} name(s) not shown (not column names)")
+    return ", ".join(shown)
 
 
 def _shown(col_sql: str) -> str:
@@ -173,20 +188,55 @@ def _with_trimmed(extract: Extract, src: str) -> str:
     return f"(SELECT *, {trimmed} FROM {src})"
 
 
-def bad_rows_sql(extract: Extract, src: str, out: str) -> str:
-    """CREATE the table `out` holding only the rows that go to quarantine: the staging
-    columns plus, per contract column, the reason its value breaks the contract (`__r<i>`).
-
-    Only the (few) bad rows are materialised: copying a multi-million-row staging table
-    with extra columns costs more than validating it. Reasons are not computed for
-    malformed rows (their columns are empty because the record could not be split)."""
+def _bad_rows_select(extract: Extract, src: str) -> str:
+    """SELECT the rows that go to quarantine: the staging columns, the trimmed values
+    (`__t<i>`) and, per contract column, the reason its value breaks the contract (`__r<i>`).
+    Reasons are not computed for malformed rows (their columns are empty because the record
+    could not be split)."""
     cols = list(enumerate(extract.columns))
     reasons = ", ".join(
         f"CASE WHEN {MALFORMED} IS NULL THEN {reason_sql(c, _trimmed_col(i))} END AS {_reason_col(i)}"
         for i, c in cols)
     bad = " OR ".join([f"{MALFORMED} IS NOT NULL", *(f"{_reason_col(i)} IS NOT NULL" for i, _ in cols)])
-    return (f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ("
-            f"SELECT *, {reasons} FROM {_with_trimmed(extract, src)}) WHERE {bad}")
+    return f"SELECT * FROM (SELECT *, {reasons} FROM {_with_trimmed(extract, src)}) WHERE {bad}"
+
+
+def bad_rows_sql(extract: Extract, src: str, out: str, limit: int) -> str:
+    """CREATE the table `out` holding the first `limit` rows that go to quarantine (by row
+    number; see _bad_rows_select).
+
+    Only the (few) bad rows are materialised: copying a multi-million-row staging table
+    with extra columns costs more than validating it; `limit` bounds a junk file."""
+    return f"CREATE OR REPLACE TEMP TABLE {out} AS {_bad_rows_select(extract, src)} ORDER BY {ROW} LIMIT {int(limit)}"
+
+
+def bad_rows_count_sql(extract: Extract, src: str) -> str:
+    """SELECT the number of rows that go to quarantine (a streaming count, nothing kept)."""
+    return f"SELECT count(*) FROM ({_bad_rows_select(extract, src)})"
+
+
+def first_bad_column_sql(extract: Extract, bad: str) -> str:
+    """SELECT (row number, first failing column or NULL for a malformed row) of the first
+    row of `bad`: where a refused file's problems start, without quoting its content."""
+    columns = " ".join(f"WHEN {_reason_col(i)} IS NOT NULL THEN {literal(c.name)}"
+                       for i, c in enumerate(extract.columns))
+    return f"SELECT {ROW}, CASE {columns} END FROM {bad} ORDER BY {ROW} LIMIT 1"
+
+
+def held_keys_insert_sql(extract: Extract, bad: str) -> str:
+    """INSERT into ingest.snapshot_held_keys the primary key of every quarantined snapshot
+    row whose key columns themselves conform (as text of their raw type); dbt's
+    current_version keeps the previous version of those keys. Parameters as for the
+    quarantine insert."""
+    positions = [extract.column_names.index(k) for k in extract.primary_key]
+    keys = [f"CAST({cast_sql(extract.columns[i], _trimmed_col(i))} AS VARCHAR)" for i in positions]
+    keys += ["NULL"] * (MAX_KEY_COLUMNS - len(keys))
+    usable = " AND ".join([f"{MALFORMED} IS NULL",
+                           *(f"{_reason_col(i)} IS NULL AND {_trimmed_col(i)} IS NOT NULL" for i in positions)])
+    names = ", ".join(f"key_{n + 1}" for n in range(MAX_KEY_COLUMNS))
+    return (f"INSERT INTO ingest.snapshot_held_keys (batch_id, extract_name, source_file, source_row_number, "
+            f"{names}, loaded_at) SELECT $batch_id, $extract_name, $source_file, {ROW}, {', '.join(keys)}, "
+            f"$loaded_at FROM {bad} WHERE {usable}")
 
 
 def raw_insert_sql(extract: Extract, src: str, bad: str) -> str:

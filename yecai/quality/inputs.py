@@ -9,29 +9,13 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-
-class SettingError(ValueError):
-    """A gate setting in the environment is not usable; the message names the variable."""
-
-
-def _ratio(variable: str, default: float) -> float:
-    raw = os.environ.get(variable)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingError(f"{variable}={raw!r} is not a number (example: {variable}={default})") from None
-    if not value > 0:
-        raise SettingError(f"{variable}={raw!r} must be greater than 0 (default {default})")
-    return value
+from yecai.settings import positive_number
 
 
 @dataclass(frozen=True)
@@ -45,9 +29,9 @@ class GateSettings:
     @classmethod
     def from_env(cls) -> GateSettings:
         return cls(
-            materiality_ratio=_ratio("YECAI_GATE_MATERIALITY", cls.materiality_ratio),
-            fx_day_move_ratio=_ratio("YECAI_GATE_FX_DAY_MOVE", cls.fx_day_move_ratio),
-            metric_swing_ratio=_ratio("YECAI_GATE_METRIC_SWING", cls.metric_swing_ratio),
+            materiality_ratio=positive_number("YECAI_GATE_MATERIALITY", cls.materiality_ratio),
+            fx_day_move_ratio=positive_number("YECAI_GATE_FX_DAY_MOVE", cls.fx_day_move_ratio),
+            metric_swing_ratio=positive_number("YECAI_GATE_METRIC_SWING", cls.metric_swing_ratio),
         )
 
 

@@ -9,7 +9,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['product_id'], mode='snapshot') }}
+    {{ current_version('source', primary_key=['product_id'], mode='snapshot', extract='erp_products') }}
 
 ),
 
@@ -36,7 +36,8 @@ final as (
         _source_file,
         _batch_id,
         _source_row_number,
-        _loaded_at
+        _loaded_at,
+        _is_held_version
 
     from current_version
 

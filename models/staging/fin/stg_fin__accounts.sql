@@ -9,7 +9,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['account_code'], mode='snapshot') }}
+    {{ current_version('source', primary_key=['account_code'], mode='snapshot', extract='fin_accounts') }}
 
 ),
 
@@ -29,7 +29,8 @@ final as (
         _source_file,
         _batch_id,
         _source_row_number,
-        _loaded_at
+        _loaded_at,
+        _is_held_version
 
     from current_version
 

@@ -9,7 +9,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['supplier_id'], mode='snapshot') }}
+    {{ current_version('source', primary_key=['supplier_id'], mode='snapshot', extract='srm_suppliers') }}
 
 ),
 
@@ -35,7 +35,8 @@ final as (
         _source_file,
         _batch_id,
         _source_row_number,
-        _loaded_at
+        _loaded_at,
+        _is_held_version
 
     from current_version
 

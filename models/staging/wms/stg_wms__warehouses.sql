@@ -9,7 +9,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['warehouse_id'], mode='snapshot') }}
+    {{ current_version('source', primary_key=['warehouse_id'], mode='snapshot', extract='wms_warehouses') }}
 
 ),
 
@@ -28,7 +28,8 @@ final as (
         _source_file,
         _batch_id,
         _source_row_number,
-        _loaded_at
+        _loaded_at,
+        _is_held_version
 
     from current_version
 
