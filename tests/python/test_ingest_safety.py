@@ -293,6 +293,13 @@ def test_ingest_runs_duckdb_with_the_thread_and_memory_settings(tmp_path: Path, 
     assert (threads, memory) == (1, "286.1 MiB")
 
 
+def test_a_memory_limit_too_small_is_honoured_and_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    put_csv(tmp_path / "landing", f"{ORD}/o.csv", ORD_HEADER, [order("SO1")])
+    result = cli(tmp_path, env={"YECAI_MEMORY_LIMIT": "1KB"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("yecai ingest: cannot run: DuckDB ran out of memory (YECAI_MEMORY_LIMIT=1KB)")
+
+
 @pytest.mark.parametrize(("variable", "value"), [("YECAI_THREADS", "abc"), ("YECAI_MEMORY_LIMIT", "-1"),
                                                    ("YECAI_INGEST_SETTLE_SECONDS", "soon"),
                                                    ("YECAI_INGEST_MAX_BAD_ROWS", "-3")])

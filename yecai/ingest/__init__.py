@@ -24,7 +24,7 @@ import duckdb
 from tqdm import tqdm
 
 from yecai import settings
-from yecai.contract import load_contract
+from yecai.contract import Extract, load_contract
 from yecai.ingest.discover import discover, wait_until_settled
 from yecai.ingest.errors import IngestStopped, first_line
 from yecai.ingest.load import Loader
@@ -86,26 +86,35 @@ def ingest(landing: Path, database: Path, progress: bool = True, settle_seconds:
     extracts = load_contract()
     con = open_warehouse(database)
     try:
-        _remove_stale_workdirs(database)
-        ensure_schema(con, extracts)
-        found = discover(landing, extracts)
-        report = IngestReport(landing=landing, database=database, notes=found.notes)
-        notify = (lambda line: tqdm.write(line, file=sys.stderr)) if progress else (lambda _: None)
-        settled, still_changing = wait_until_settled(found.deliveries, settle, notify)
-        report.outcomes += [FileOutcome(d.source_file, d.extract_name, "waiting", message=(
-            f"still being written (changed within the last {settle:g} s, YECAI_INGEST_SETTLE_SECONDS): "
-            "not read; a later run takes it once it is unchanged")) for d in still_changing]
-        loaded_at = dt.datetime.now()  # one timestamp for the whole run
-        # Transcoded and shortened copies go next to the warehouse (where there is room for
-        # data), not to a possibly small /tmp.
-        with tempfile.TemporaryDirectory(prefix=_workdir_prefix(database), dir=database.parent) as workdir:
-            failure_log = settings.log_dir() / f"ingest-{loaded_at:%Y%m%dT%H%M%S}.log"
-            loader = Loader(con, loaded_at, Path(workdir), max_bad_rows, failure_log)
-            with tqdm(total=len(settled), unit="file", file=sys.stderr, disable=not progress) as bar:
-                for delivery in settled:
-                    bar.set_description(delivery.extract_name or "(not an extract)")
-                    report.outcomes.append(loader.process(delivery))
-                    bar.update()
+        return _load_all(con, landing, database, extracts, settle, max_bad_rows, progress)
+    except duckdb.OutOfMemoryException as error:
+        raise IngestStopped(f"DuckDB ran out of memory (YECAI_MEMORY_LIMIT={settings.memory_limit()}): "
+                            f"{first_line(error)}") from error
     finally:
         con.close()
+
+
+def _load_all(con: duckdb.DuckDBPyConnection, landing: Path, database: Path, extracts: dict[str, Extract],
+              settle: float, max_bad_rows: int, progress: bool) -> IngestReport:
+    """The run on an open warehouse: tables, discovery, the wait, then file after file."""
+    _remove_stale_workdirs(database)
+    ensure_schema(con, extracts)
+    found = discover(landing, extracts)
+    report = IngestReport(landing=landing, database=database, notes=found.notes)
+    notify = (lambda line: tqdm.write(line, file=sys.stderr)) if progress else (lambda _: None)
+    settled, still_changing = wait_until_settled(found.deliveries, settle, notify)
+    report.outcomes += [FileOutcome(d.source_file, d.extract_name, "waiting", message=(
+        f"still being written (changed within the last {settle:g} s, YECAI_INGEST_SETTLE_SECONDS): "
+        "not read; a later run takes it once it is unchanged")) for d in still_changing]
+    loaded_at = dt.datetime.now()  # one timestamp for the whole run
+    # Transcoded and shortened copies go next to the warehouse (where there is room for
+    # data), not to a possibly small /tmp.
+    with tempfile.TemporaryDirectory(prefix=_workdir_prefix(database), dir=database.parent) as workdir:
+        failure_log = settings.log_dir() / f"ingest-{loaded_at:%Y%m%dT%H%M%S}.log"
+        loader = Loader(con, loaded_at, Path(workdir), max_bad_rows, failure_log)
+        with tqdm(total=len(settled), unit="file", file=sys.stderr, disable=not progress) as bar:
+            for delivery in settled:
+                bar.set_description(delivery.extract_name or "(not an extract)")
+                report.outcomes.append(loader.process(delivery))
+                bar.update()
     return report
