@@ -11,7 +11,7 @@ rates as (
 
 calendar as (
 
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar__days') }}
 
 ),
 

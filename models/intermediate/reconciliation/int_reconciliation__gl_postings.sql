@@ -7,7 +7,7 @@ with
 
 journal_lines as (
 
-    select * from {{ ref('fct_gl_journal_lines') }}
+    select * from {{ ref('int_finance__journal_lines') }}
 
 ),
 

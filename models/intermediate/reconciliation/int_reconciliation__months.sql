@@ -2,7 +2,7 @@
 -- company's first month with a business document or GL posting in that reconciliation to the
 -- last month of the sub-ledgers (balances carry on after a company's last movement). GL
 -- postings dated after the sub-ledgers' last month fall in a period the business side has
--- not reached yet and are not reconciled.
+-- not reached yet and are not reconciled. Months come from the reporting calendar.
 with
 
 document_months as (
@@ -11,15 +11,9 @@ document_months as (
 
 ),
 
-subledger_postings as (
+ledger_months as (
 
-    select * from {{ ref('int_reconciliation__subledger_postings') }}
-
-),
-
-calendar as (
-
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar__ledger_months') }}
 
 ),
 
@@ -34,10 +28,18 @@ first_months as (
 
 ),
 
-last_month as (
+subledgers_end as (
 
     select max(month_start) as last_month_start
-    from subledger_postings
+    from ledger_months
+    where ledger <> 'general_ledger'
+
+),
+
+calendar_months as (
+
+    select distinct month_start, month_end
+    from ledger_months
 
 ),
 
@@ -49,15 +51,14 @@ final as (
         first_months.company_code,
 
         -- dates
-        calendar.month_start,
-        calendar.month_end
+        calendar_months.month_start,
+        calendar_months.month_end
 
     from first_months
-    cross join last_month
-    inner join calendar
-        on calendar.is_month_end
-        and calendar.month_start >= first_months.first_month_start
-        and calendar.month_start <= last_month.last_month_start
+    cross join subledgers_end
+    inner join calendar_months
+        on calendar_months.month_start >= first_months.first_month_start
+        and calendar_months.month_start <= subledgers_end.last_month_start
 
 )
 

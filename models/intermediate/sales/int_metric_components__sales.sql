@@ -56,9 +56,17 @@ customer_lifetime_value as (
 
 ),
 
+ledger_months as (
+
+    select * from {{ ref('int_calendar__ledger_months') }}
+
+),
+
 reporting_months as (
 
-    select * from {{ ref('int_sales__reporting_months') }}
+    select month_start, month_end, days_in_month
+    from ledger_months
+    where ledger = 'sales'
 
 ),
 

@@ -24,9 +24,17 @@ write_offs as (
 
 ),
 
+ledger_months as (
+
+    select * from {{ ref('int_calendar__ledger_months') }}
+
+),
+
 reporting_months as (
 
-    select * from {{ ref('int_sales__reporting_months') }}
+    select month_start, month_end, days_in_month
+    from ledger_months
+    where ledger = 'sales'
 
 ),
 
@@ -89,16 +97,8 @@ balances as (
         invoice_id,
         movement_month as balance_from_month,
         lead(movement_month) over (partition by invoice_id order by movement_month) as next_movement_month,
-        sum(amount) over (
-            partition by invoice_id
-            order by movement_month
-            rows between unbounded preceding and current row
-        ) as open_amount,
-        sum(amount_cny) over (
-            partition by invoice_id
-            order by movement_month
-            rows between unbounded preceding and current row
-        ) as open_amount_cny
+        {{ running_sum('amount', 'invoice_id', order_by='movement_month') }} as open_amount,
+        {{ running_sum('amount_cny', 'invoice_id', order_by='movement_month') }} as open_amount_cny
     from monthly_movements
 
 ),

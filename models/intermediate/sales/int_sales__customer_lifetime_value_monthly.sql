@@ -23,9 +23,17 @@ write_offs as (
 
 ),
 
+ledger_months as (
+
+    select * from {{ ref('int_calendar__ledger_months') }}
+
+),
+
 reporting_months as (
 
-    select * from {{ ref('int_sales__reporting_months') }}
+    select month_start, month_end, days_in_month
+    from ledger_months
+    where ledger = 'sales'
 
 ),
 
@@ -131,16 +139,12 @@ cumulated as (
         customer_months.first_document_date,
         customer_months.month_start,
         customer_months.month_end,
-        sum(coalesce(monthly_changes.gross_margin_cny, 0)) over (
-            partition by customer_months.customer_id, customer_months.company_code
-            order by customer_months.month_start
-            rows between unbounded preceding and current row
-        ) as cumulative_gross_margin_cny,
-        sum(coalesce(monthly_changes.write_off_cny, 0)) over (
-            partition by customer_months.customer_id, customer_months.company_code
-            order by customer_months.month_start
-            rows between unbounded preceding and current row
-        ) as cumulative_write_off_cny
+        {{ running_sum('coalesce(monthly_changes.gross_margin_cny, 0)',
+                       'customer_months.customer_id, customer_months.company_code',
+                       order_by='customer_months.month_start') }} as cumulative_gross_margin_cny,
+        {{ running_sum('coalesce(monthly_changes.write_off_cny, 0)',
+                       'customer_months.customer_id, customer_months.company_code',
+                       order_by='customer_months.month_start') }} as cumulative_write_off_cny
     from customer_months
     left join monthly_changes
         on customer_months.customer_id = monthly_changes.customer_id

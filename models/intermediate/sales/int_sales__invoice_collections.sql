@@ -33,11 +33,8 @@ cumulative as (
     select
         invoice_id,
         applied_date,
-        sum(applied_amount) over (
-            partition by invoice_id
-            order by applied_date
-            rows between unbounded preceding and current row
-        ) as cumulative_applied_amount
+        {{ running_sum('applied_amount', 'invoice_id',
+                       order_by='applied_date') }} as cumulative_applied_amount
     from applied_per_day
 
 ),

@@ -157,16 +157,10 @@ running as (
         invoice_id,
         line_no,
         event_order,
-        sum(shipped_quantity) over (
-            partition by order_id, order_line_no
-            order by event_date, event_order, invoice_id, line_no
-            rows between unbounded preceding and current row
-        ) as shipped_quantity_to_date,
-        sum(invoiced_quantity) over (
-            partition by order_id, order_line_no
-            order by event_date, event_order, invoice_id, line_no
-            rows between unbounded preceding and current row
-        ) as cumulative_invoiced_quantity,
+        {{ running_sum('shipped_quantity', 'order_id, order_line_no',
+                       order_by='event_date, event_order, invoice_id, line_no') }} as shipped_quantity_to_date,
+        {{ running_sum('invoiced_quantity', 'order_id, order_line_no',
+                       order_by='event_date, event_order, invoice_id, line_no') }} as cumulative_invoiced_quantity,
         max(ship_date) over (
             partition by order_id, order_line_no
             order by event_date, event_order, invoice_id, line_no

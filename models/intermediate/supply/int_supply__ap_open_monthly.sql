@@ -17,28 +17,17 @@ payments as (
 
 ),
 
-calendar as (
+ledger_months as (
 
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar__ledger_months') }}
 
 ),
 
 month_ends as (
 
     select month_start, month_end, days_in_month
-    from calendar
-    where is_month_end
-
-),
-
-ledger_horizon as (
-
-    select max(activity_date) as last_activity_date
-    from (
-        select invoice_date as activity_date from supplier_invoices
-        union all
-        select payment_date as activity_date from payments
-    ) as activity
+    from ledger_months
+    where ledger = 'payables'
 
 ),
 
@@ -82,7 +71,8 @@ invoice_spans as (
                 then payment_totals.first_payment_date
             else supplier_invoices.invoice_date
         end as first_activity_date,
-        -- settled for good: nothing changes after the last payment, so no rows are needed
+        -- settled for good: nothing changes after the last payment, so no rows are needed;
+        -- NULL while open: carried to the payables ledger's last month-end (the calendar's last)
         case
             when supplier_invoices.gross_amount - coalesce(payment_totals.paid_amount, 0) = 0
                 then case
@@ -90,10 +80,8 @@ invoice_spans as (
                         then payment_totals.last_payment_date
                     else supplier_invoices.invoice_date
                 end
-            else ledger_horizon.last_activity_date
-        end as last_carried_date
+        end as settled_date
     from supplier_invoices
-    cross join ledger_horizon
     left join payment_totals
         on payment_totals.supplier_invoice_id = supplier_invoices.supplier_invoice_id
 
@@ -109,7 +97,7 @@ invoice_months as (
     from invoice_spans
     inner join month_ends
         on month_ends.month_end >= invoice_spans.first_activity_date
-        and month_ends.month_start <= invoice_spans.last_carried_date
+        and (invoice_spans.settled_date is null or month_ends.month_start <= invoice_spans.settled_date)
 
 ),
 
@@ -148,16 +136,8 @@ balances as (
 
     select
         monthly_flows.*,
-        sum(invoiced_amount - paid_amount) over (
-            partition by supplier_invoice_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as open_amount,
-        sum(invoiced_amount_cny - paid_amount_cny) over (
-            partition by supplier_invoice_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as open_amount_cny
+        {{ running_sum('invoiced_amount - paid_amount', 'supplier_invoice_id') }} as open_amount,
+        {{ running_sum('invoiced_amount_cny - paid_amount_cny', 'supplier_invoice_id') }} as open_amount_cny
     from monthly_flows
 
 ),

@@ -11,24 +11,17 @@ movements as (
 
 ),
 
-calendar as (
+ledger_months as (
 
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar__ledger_months') }}
 
 ),
 
 month_ends as (
 
     select month_start, month_end, days_in_month
-    from calendar
-    where is_month_end
-
-),
-
-ledger_horizon as (
-
-    select max(movement_date) as last_movement_date
-    from movements
+    from ledger_months
+    where ledger = 'inventory'
 
 ),
 
@@ -68,10 +61,8 @@ position_months as (
         month_ends.month_end,
         month_ends.days_in_month
     from positions
-    cross join ledger_horizon
     inner join month_ends
         on month_ends.month_start >= positions.first_month_start
-        and month_ends.month_start <= ledger_horizon.last_movement_date
 
 ),
 
@@ -93,16 +84,8 @@ balances as (
 
     select
         monthly_flows.*,
-        sum(movement_quantity) over (
-            partition by product_id, warehouse_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as quantity_on_hand,
-        sum(movement_value_cny) over (
-            partition by product_id, warehouse_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as inventory_value_cny
+        {{ running_sum('movement_quantity', 'product_id, warehouse_id') }} as quantity_on_hand,
+        {{ running_sum('movement_value_cny', 'product_id, warehouse_id') }} as inventory_value_cny
     from monthly_flows
 
 ),

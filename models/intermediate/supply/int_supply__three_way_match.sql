@@ -31,11 +31,8 @@ cumulative_invoiced as (
     select
         supplier_invoice_id,
         line_no,
-        sum(quantity) over (
-            partition by po_id, po_line_no
-            order by invoice_date, supplier_invoice_id, line_no
-            rows between unbounded preceding and current row
-        ) as cumulative_invoiced_quantity
+        {{ running_sum('quantity', 'po_id, po_line_no',
+                       order_by='invoice_date, supplier_invoice_id, line_no') }} as cumulative_invoiced_quantity
     from supplier_invoice_lines
 
 ),

@@ -7,21 +7,21 @@ with
 
 journal_lines as (
 
-    select * from {{ ref('fct_gl_journal_lines') }}
+    select * from {{ ref('int_finance__journal_lines') }}
 
 ),
 
-calendar as (
+ledger_months as (
 
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar__ledger_months') }}
 
 ),
 
 month_ends as (
 
     select month_start, month_end
-    from calendar
-    where is_month_end
+    from ledger_months
+    where ledger = 'general_ledger'
 
 ),
 
@@ -41,13 +41,6 @@ monthly_postings as (
     group by
         account_code, company_code, account_name, account_type, account_role, normal_balance,
         month_start
-
-),
-
-ledger_horizon as (
-
-    select max(month_start) as last_month_start
-    from monthly_postings
 
 ),
 
@@ -78,10 +71,8 @@ position_months as (
         month_ends.month_start,
         month_ends.month_end
     from positions
-    cross join ledger_horizon
     inner join month_ends
         on month_ends.month_start >= positions.first_month_start
-        and month_ends.month_start <= ledger_horizon.last_month_start
 
 ),
 
@@ -105,11 +96,7 @@ balances as (
 
     select
         monthly_flows.*,
-        sum(period_movement) over (
-            partition by account_code, company_code
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as closing_balance,
+        {{ running_sum('period_movement', 'account_code, company_code') }} as closing_balance,
         case when normal_balance = 'credit' then -1 else 1 end as normal_sign
     from monthly_flows
 

@@ -39,11 +39,8 @@ year_results as (
     -- result of the calendar year up to and including the month (no closing journals)
     select
         company_month_totals.*,
-        sum(period_result) over (
-            partition by company_code, {{ dbt.date_trunc('year', 'month_start') }}
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as current_year_result
+        {{ running_sum('period_result', 'company_code, ' ~ dbt.date_trunc('year', 'month_start')) }}
+            as current_year_result
     from company_month_totals
 
 ),

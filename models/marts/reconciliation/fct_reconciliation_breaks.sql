@@ -50,16 +50,8 @@ balance_movements as (
 
     select
         document_months.*,
-        sum(business_amount) over (
-            partition by reconciliation_code, company_code, document_type, document_key
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as cumulative_business_amount,
-        sum(gl_amount) over (
-            partition by reconciliation_code, company_code, document_type, document_key
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as cumulative_gl_amount,
+        {{ running_sum('business_amount', 'reconciliation_code, company_code, document_type, document_key') }} as cumulative_business_amount,
+        {{ running_sum('gl_amount', 'reconciliation_code, company_code, document_type, document_key') }} as cumulative_gl_amount,
         lead(month_start) over (
             partition by reconciliation_code, company_code, document_type, document_key
             order by month_start

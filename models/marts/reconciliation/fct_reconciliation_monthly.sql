@@ -150,19 +150,11 @@ measured as (
     select
         months_with_flows.*,
         case
-            when basis = 'balance' then sum(period_gl_amount) over (
-                partition by reconciliation_code, company_code
-                order by month_start
-                rows between unbounded preceding and current row
-            )
+            when basis = 'balance' then {{ running_sum('period_gl_amount', 'reconciliation_code, company_code') }}
             else period_gl_amount
         end as gl_amount,
         case
-            when basis = 'balance' then sum(period_document_difference) over (
-                partition by reconciliation_code, company_code
-                order by month_start
-                rows between unbounded preceding and current row
-            )
+            when basis = 'balance' then {{ running_sum('period_document_difference', 'reconciliation_code, company_code') }}
             else period_document_difference
         end as document_difference
     from months_with_flows
