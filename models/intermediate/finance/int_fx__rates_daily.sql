@@ -54,9 +54,9 @@ functional_currency as (
 
 final as (
 
-    select * from foreign_currency
-    union all
-    select * from functional_currency
+    {{ union_by_name(
+        ['foreign_currency', 'functional_currency'],
+        ['currency', 'rate_day', 'rate_date_used', 'rate_to_cny']) }}
 
 )
 

@@ -167,15 +167,10 @@ cash_receipts as (
 
 all_postings as (
 
-    select * from revenue
-    union all
-    select * from accounts_receivable
-    union all
-    select * from inventory
-    union all
-    select * from accounts_payable
-    union all
-    select * from cash_receipts
+    {{ union_by_name(
+        ['revenue', 'accounts_receivable', 'inventory', 'accounts_payable', 'cash_receipts'],
+        ['reconciliation_code', 'company_code', 'document_type', 'document_id', 'document_date',
+         'amount_cny']) }}
 
 ),
 

@@ -352,31 +352,12 @@ ship_to_invoice_days as (
 
 all_components as (
 
-    select * from revenue
-    union all
-    select * from cogs
-    union all
-    select * from gross_margin
-    union all
-    select * from gross_margin_rate
-    union all
-    select * from order_fulfillment_rate
-    union all
-    select * from on_time_delivery_rate
-    union all
-    select * from collection_days
-    union all
-    select * from dso
-    union all
-    select * from ar_overdue_rate
-    union all
-    select * from bad_debt_rate
-    union all
-    select * from customer_lifetime_value_rows
-    union all
-    select * from invoice_accuracy_rate
-    union all
-    select * from ship_to_invoice_days
+    {{ union_by_name(
+        ['revenue', 'cogs', 'gross_margin', 'gross_margin_rate', 'order_fulfillment_rate',
+         'on_time_delivery_rate', 'collection_days', 'dso', 'ar_overdue_rate', 'bad_debt_rate',
+         'customer_lifetime_value_rows', 'invoice_accuracy_rate', 'ship_to_invoice_days'],
+        ['metric_code', 'month_start', 'company_code', 'customer_id', 'product_id', 'warehouse_id',
+         'channel', 'numerator', 'denominator']) }}
 
 ),
 

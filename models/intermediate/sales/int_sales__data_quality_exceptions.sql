@@ -157,19 +157,11 @@ write_off_exceptions as (
 
 final as (
 
-    select * from order_line_exceptions
-    union all
-    select * from shipment_exceptions
-    union all
-    select * from invoice_line_exceptions
-    union all
-    select * from missing_standard_costs
-    union all
-    select * from missing_rates
-    union all
-    select * from application_exceptions
-    union all
-    select * from write_off_exceptions
+    {{ union_by_name(
+        ['order_line_exceptions', 'shipment_exceptions', 'invoice_line_exceptions',
+         'missing_standard_costs', 'missing_rates', 'application_exceptions', 'write_off_exceptions'],
+        ['exception_type', 'extract_name', 'document_id', 'line_no', 'company_code', 'document_date',
+         'missing_reference']) }}
 
 )
 

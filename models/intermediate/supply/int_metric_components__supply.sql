@@ -101,13 +101,10 @@ unit_output_cost as (
 
 all_components as (
 
-    select * from inventory_value
-    union all
-    select * from dpo
-    union all
-    select * from three_way_match_rate
-    union all
-    select * from unit_output_cost
+    {{ union_by_name(
+        ['inventory_value', 'dpo', 'three_way_match_rate', 'unit_output_cost'],
+        ['metric_code', 'month_start', 'company_code', 'customer_id', 'product_id', 'warehouse_id',
+         'supplier_id', 'numerator', 'denominator']) }}
 
 ),
 

@@ -203,15 +203,12 @@ goods_received_not_invoiced as (
 
 exceptions as (
 
-    select * from shipped_not_invoiced
-    union all
-    select * from order_lines_invoiced_not_shipped
-    union all
-    select * from invoice_lines_without_order_line
-    union all
-    select * from unapplied_cash
-    union all
-    select * from goods_received_not_invoiced
+    {{ union_by_name(
+        ['shipped_not_invoiced', 'order_lines_invoiced_not_shipped',
+         'invoice_lines_without_order_line', 'unapplied_cash', 'goods_received_not_invoiced'],
+        ['exception_type', 'document_type', 'document_id', 'line_no', 'company_code',
+         'counterparty_id', 'product_id', 'currency', 'gap_quantity', 'gap_amount', 'rate_to_cny',
+         'document_date']) }}
 
 ),
 

@@ -141,9 +141,10 @@ assembled_components as (
 
 all_components as (
 
-    select * from area_components
-    union all
-    select * from assembled_components
+    {{ union_by_name(
+        ['area_components', 'assembled_components'],
+        ['metric_code', 'month_start', 'company_code', 'customer_id', 'product_id', 'warehouse_id',
+         'supplier_id', 'channel', 'numerator', 'denominator', 'component_source']) }}
 
 ),
 

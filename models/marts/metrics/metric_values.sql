@@ -135,9 +135,9 @@ all_company_totals as (
 
 totals as (
 
-    select * from company_totals
-    union all
-    select * from all_company_totals
+    {{ union_by_name(
+        ['company_totals', 'all_company_totals'],
+        ['metric_code', 'month_start', 'company_code', 'numerator', 'denominator', 'customer_count']) }}
 
 ),
 
@@ -200,9 +200,9 @@ derived_values as (
 
 all_values as (
 
-    select * from measured_values
-    union all
-    select * from derived_values
+    {{ union_by_name(
+        ['measured_values', 'derived_values'],
+        ['metric_code', 'month_start', 'company_code', 'value']) }}
 
 ),
 
@@ -235,9 +235,9 @@ group_targets as (
 
 targets as (
 
-    select * from company_targets
-    union all
-    select * from group_targets
+    {{ union_by_name(
+        ['company_targets', 'group_targets'],
+        ['metric_code', 'month_start', 'company_code', 'target_value']) }}
 
 ),
 

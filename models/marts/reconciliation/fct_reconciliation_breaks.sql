@@ -94,9 +94,21 @@ balance_breaks as (
 
 breaks as (
 
-    select *, 'month' as amount_basis from flow_breaks
+    select
+        reconciliation_code, company_code, month_start, document_type, document_key, document_id,
+        break_reason, business_amount, gl_amount, document_date, first_posting_date,
+        last_posting_date, gl_journal_ids, duplicate_journal_ids,
+        'month' as amount_basis
+    from flow_breaks
+
     union all
-    select *, 'cumulative_to_month_end' as amount_basis from balance_breaks
+
+    select
+        reconciliation_code, company_code, month_start, document_type, document_key, document_id,
+        break_reason, business_amount, gl_amount, document_date, first_posting_date,
+        last_posting_date, gl_journal_ids, duplicate_journal_ids,
+        'cumulative_to_month_end' as amount_basis
+    from balance_breaks
 
 ),
 
