@@ -34,7 +34,8 @@ flow_breaks as (
         document_months.first_posting_date,
         document_months.last_posting_date,
         document_months.gl_journal_ids,
-        document_months.duplicate_journal_ids
+        document_months.duplicate_journal_ids,
+        'month' as amount_basis
     from document_months
     -- only the months that are reconciled (int_reconciliation__months)
     inner join reconciliation_months
@@ -50,8 +51,10 @@ balance_movements as (
 
     select
         document_months.*,
-        {{ running_sum('business_amount', 'reconciliation_code, company_code, document_type, document_key') }} as cumulative_business_amount,
-        {{ running_sum('gl_amount', 'reconciliation_code, company_code, document_type, document_key') }} as cumulative_gl_amount,
+        {{ running_sum('business_amount', 'reconciliation_code, company_code, document_type, document_key') }}
+            as cumulative_business_amount,
+        {{ running_sum('gl_amount', 'reconciliation_code, company_code, document_type, document_key') }}
+            as cumulative_gl_amount,
         lead(month_start) over (
             partition by reconciliation_code, company_code, document_type, document_key
             order by month_start
@@ -78,7 +81,8 @@ balance_breaks as (
         balance_movements.first_posting_date,
         balance_movements.last_posting_date,
         balance_movements.gl_journal_ids,
-        balance_movements.duplicate_journal_ids
+        balance_movements.duplicate_journal_ids,
+        'cumulative_to_month_end' as amount_basis
     from balance_movements
     inner join reconciliation_months
         on reconciliation_months.reconciliation_code = balance_movements.reconciliation_code
@@ -94,21 +98,11 @@ balance_breaks as (
 
 breaks as (
 
-    select
-        reconciliation_code, company_code, month_start, document_type, document_key, document_id,
-        break_reason, business_amount, gl_amount, document_date, first_posting_date,
-        last_posting_date, gl_journal_ids, duplicate_journal_ids,
-        'month' as amount_basis
-    from flow_breaks
-
-    union all
-
-    select
-        reconciliation_code, company_code, month_start, document_type, document_key, document_id,
-        break_reason, business_amount, gl_amount, document_date, first_posting_date,
-        last_posting_date, gl_journal_ids, duplicate_journal_ids,
-        'cumulative_to_month_end' as amount_basis
-    from balance_breaks
+    {{ union_by_name(
+        ['flow_breaks', 'balance_breaks'],
+        ['reconciliation_code', 'company_code', 'month_start', 'document_type', 'document_key', 'document_id',
+         'break_reason', 'business_amount', 'gl_amount', 'document_date', 'first_posting_date',
+         'last_posting_date', 'gl_journal_ids', 'duplicate_journal_ids', 'amount_basis']) }}
 
 ),
 
