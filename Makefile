@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.yecai-installed
 # A DuckDB 1.x client, for the test that the published BI database opens in one.
 DUCKDB1 := $(VENV)/duckdb1
 
-.PHONY: demo test test-fast install clean
+.PHONY: demo test test-fast lint install clean
 
 demo: $(STAMP)
 	$(BIN)/yecai demo
@@ -18,12 +18,17 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
+# Python (ruff) and SQL (sqlfluff, dbt templater, DuckDB dialect: .sqlfluff) linting.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	YECAI_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt analyses --processes 2
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e .
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps --target $(DUCKDB1) duckdb==1.5.6
 	touch $(STAMP)
 

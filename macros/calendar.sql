@@ -16,3 +16,9 @@
 {% macro duckdb__fiscal_month(date_expr) -%}
     strftime({{ date_expr }}, '%Y-%m')
 {%- endmacro %}
+
+{#- Whole days from first_date to second_date (second − first), on one line: dbt's
+    datediff renders across lines, which breaks the layout of the line that uses it. -#}
+{% macro days_between(first_date, second_date) -%}
+    {{ dbt.datediff(first_date, second_date, 'day') | trim }}
+{%- endmacro %}

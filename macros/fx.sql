@@ -18,8 +18,8 @@
 
 {% macro fx_rate_join(currency, document_date, alias) -%}
     left join {{ ref('int_fx__rates_daily') }} as {{ alias }}
-        on {{ alias }}.currency = {{ currency }}
-        and {{ alias }}.rate_day = {{ document_date }}
+        on {{ currency }} = {{ alias }}.currency
+        and {{ document_date }} = {{ alias }}.rate_day
 {%- endmacro %}
 
 {#- Exact product (no rounding): a settled invoice nets to exactly zero in CNY. The amount

@@ -139,6 +139,19 @@ def audit(database: Path | None, data_docs: bool) -> None:
     sys.exit(0 if report.publishable else 1)
 
 
+@main.command()
+@click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def compare(before: Path, after: Path) -> None:
+    """Compare two published databases table by table, row for row (e.g. before and after a
+    refactoring). Exit status 0: identical. 1: some table differs."""
+    from yecai.compare import compare as run_compare
+
+    result = run_compare(before, after)
+    click.echo(result.summary_text())
+    sys.exit(0 if result.identical else 1)
+
+
 @main.command(name="run")
 @_path_option("--landing", settings.landing_dir, "Landing folder to read deliveries from.")
 @click.option("--progress/--no-progress", default=True, show_default=True)

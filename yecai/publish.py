@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -105,10 +105,10 @@ def clean_stale(published_dir: Path) -> None:
 def _publication_row(run_id: str, publication: dict[str, object]) -> dict[str, object]:
     if publication.get("run_id", run_id) != run_id:
         raise PublishError(f"publication run_id {publication['run_id']!r} is not the run id {run_id!r}")
-    row = {"run_id": run_id, "published_at": datetime.now(timezone.utc), **publication}
+    row = {"run_id": run_id, "published_at": datetime.now(UTC), **publication}
     # TIMESTAMP has no zone: an aware time is stored in UTC (not shifted by the session's zone),
     # a naive one as given.
-    return {key: value.astimezone(timezone.utc).replace(tzinfo=None)
+    return {key: value.astimezone(UTC).replace(tzinfo=None)
             if isinstance(value, datetime) and value.tzinfo else value for key, value in row.items()}
 
 

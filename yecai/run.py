@@ -19,7 +19,6 @@ from pathlib import Path
 import duckdb
 
 from yecai import settings
-from yecai.settings import SettingError
 from yecai.dbt_runner import BuildResult, build_with_progress
 from yecai.ingest import IngestReport, IngestStopped, ingest
 from yecai.publish import PublishResult, publish
@@ -27,6 +26,7 @@ from yecai.quality.gate import build_data_docs, run_gate
 from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
+from yecai.settings import SettingError
 
 STAGES = ("ingest", "build", "audit", "publish", "docs")
 EXIT_PUBLISHED, EXIT_NOT_PUBLISHED = 0, 1
@@ -152,7 +152,7 @@ def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
 def _publication(record: RunRecord, summary: RunSummary) -> dict[str, object]:
     gate = summary.gate
     assert gate is not None
-    return {"run_id": record.run_id, "published_at": dt.datetime.now(dt.timezone.utc), "run_started_at": record.started_at,
+    return {"run_id": record.run_id, "published_at": dt.datetime.now(dt.UTC), "run_started_at": record.started_at,
             "expectations_passed": len(gate.passed), "expectations_warned": len(gate.warned),
             "expectations_failed": len(gate.failed)}
 
@@ -175,7 +175,8 @@ def summary_text(summary: RunSummary) -> str:
         new = [o for o in summary.ingest.outcomes if not o.earlier]
         lines.append(f"  ingest   {len(new)} new file(s): {sum(o.rows_loaded for o in new):,} rows loaded, "
                      f"{sum(o.rows_quarantined for o in new):,} quarantined, "
-                     f"{sum(o.status == 'refused' for o in new)} refused, {sum(o.status == 'failed' for o in new)} failed, "
+                     f"{sum(o.status == 'refused' for o in new)} refused, "
+                     f"{sum(o.status == 'failed' for o in new)} failed, "
                      f"{sum(o.status == 'waiting' for o in new)} still being written "
                      "(ingest.load_log, ingest.quarantine, ingest.load_failures)")
         lines += [f"           {o.source_file}: {o.message}" for o in new if o.status in ("refused", "failed")][:10]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from landing_reader import current_rows
 
 MONTHS = pd.period_range("2023-01", "2025-12", freq="M")

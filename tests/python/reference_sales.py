@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-
 from books import Books
 
 ORDER_LINE_KEY = ["order_id", "order_line_no"]
@@ -63,7 +62,8 @@ class SalesBooks(Books):
     @cached_property
     def shipments(self) -> pd.DataFrame:
         """Shipments of known orders (orphans naming an unknown order are left out)."""
-        orders = self.known_orders[["order_id", "company_code", "customer_id", "requested_delivery_date", "order_status"]]
+        columns = ["order_id", "company_code", "customer_id", "requested_delivery_date", "order_status"]
+        orders = self.known_orders[columns]
         return self.rows("wms_shipments").merge(orders, on="order_id")
 
     @cached_property
@@ -219,7 +219,8 @@ class SalesBooks(Books):
                                            on=["customer_id", "company_code"], suffixes=("_event", ""))
             s = s[s["month_event"] <= s["month"]]
             total = s.groupby(["customer_id", "company_code", "month"])[series.name].sum()
-            return total.reindex(pd.MultiIndex.from_frame(grid[["customer_id", "company_code", "month"]])).fillna(0).to_numpy()
+            grid_index = pd.MultiIndex.from_frame(grid[["customer_id", "company_code", "month"]])
+            return total.reindex(grid_index).fillna(0).to_numpy()
 
         grid["value"] = cumulative_to(margin) - cumulative_to(wo)
         return grid.reset_index(drop=True)
@@ -249,7 +250,8 @@ class SalesBooks(Books):
         ship = self.rows("wms_shipments").merge(all_lines, on=ORDER_LINE_KEY)
         pairs = lines[["invoice_id", "line_no", *ORDER_LINE_KEY, "invoice_date"]].merge(ship, on=ORDER_LINE_KEY)
         pairs = pairs[pairs["ship_date"] <= pairs["invoice_date"]]
-        shipped = pairs.groupby(["invoice_id", "line_no"]).agg(shipped=("quantity", "sum"), last_ship=("ship_date", "max"))
+        shipped = pairs.groupby(["invoice_id", "line_no"]).agg(shipped=("quantity", "sum"),
+                                                               last_ship=("ship_date", "max"))
         lines = lines.join(shipped, on=["invoice_id", "line_no"])
         lines["rule_3"] = lines["cum_qty"] <= lines["shipped"].fillna(0) + 1e-9
         lines["accurate"] = (lines["rule_1"] & lines["rule_2"] & lines["rule_3"]).astype(float)

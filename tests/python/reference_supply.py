@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from books import MONTHS, Books
 
 COMPANY_MONTH = ["company_code", "month"]

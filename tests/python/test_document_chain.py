@@ -14,7 +14,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-
 from books import Books
 
 KEY = ["exception_type", "document_type", "document_id", "line_no"]
@@ -205,7 +204,8 @@ def test_gap_quantities_and_amounts(actual, expected):
     assert ((a["gap_amount"] - expected["gap_amount"]).abs() < CNY_TOL).all()
     assert ((a["rate"] - expected["rate"]).abs() < 1e-9).all()
     bad = (a["gap_amount_cny"] - expected["gap_amount_cny"]).abs() >= CNY_TOL
-    assert not bad.any(), pd.DataFrame({"actual": a["gap_amount_cny"], "expected": expected["gap_amount_cny"]})[bad].head(10)
+    assert not bad.any(), pd.DataFrame({"actual": a["gap_amount_cny"],
+                                        "expected": expected["gap_amount_cny"]})[bad].head(10)
     assert (expected["gap_amount"] > 0).all()
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from books import Books
 from landing_reader import current_rows, read_delivery
+
 from yecai.contract import load_contract
 from yecai.generate import generate
 from yecai.generate.targets import metric_codes
@@ -220,11 +220,13 @@ def test_billing_defects_are_visible_in_the_documents(demo_data):
     wrong = _key(demo_data, "invoice_line_wrong_price")
     for row in wrong.itertuples():
         line = lines.loc[(row.document_id, int(row.line_no))]
-        assert abs(line["unit_price"] - order_lines.loc[(line["order_id"], line["order_line_no"]), "unit_price"]) > 0.005
+        order_price = order_lines.loc[(line["order_id"], line["order_line_no"]), "unit_price"]
+        assert abs(line["unit_price"] - order_price) > 0.005
     orphans = _key(demo_data, "orphan_invoice_line")
     orphan_orders = [lines.loc[(r.document_id, int(r.line_no)), "order_id"] for r in orphans.itertuples()]
     assert not set(orphan_orders) & set(books.rows("erp_sales_orders")["order_id"])
-    unknown = books.rows("wms_shipments").set_index("shipment_id").loc[_key(demo_data, "orphan_shipment")["document_id"]]
+    orphan_shipments = _key(demo_data, "orphan_shipment")["document_id"]
+    unknown = books.rows("wms_shipments").set_index("shipment_id").loc[orphan_shipments]
     assert not set(unknown["order_id"]) & set(books.rows("erp_sales_orders")["order_id"])
 
 

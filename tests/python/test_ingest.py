@@ -105,7 +105,7 @@ def log(tmp_path: Path) -> list[dict]:
     cols = ["batch_id", "extract_name", "source_file", "file_format", "encoding", "file_bytes",
             "status", "rows_read", "rows_loaded", "rows_quarantined", "message", "loaded_at"]
     rows = q(tmp_path, f"select {', '.join(cols)} from ingest.load_log order by source_file, loaded_at")
-    return [dict(zip(cols, r)) for r in rows]
+    return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
 def log_row(tmp_path: Path, source_file: str) -> dict:
@@ -266,7 +266,7 @@ def test_xlsx_parquet_and_jsonl_load_exactly_what_csv_loads(tmp_path: Path) -> N
     # JSON Lines with numbers as JSON numbers, keys in another order.
     lines = []
     for r in SHIP_ROWS:
-        obj = dict(zip(SHIP_HEADER, r))
+        obj = dict(zip(SHIP_HEADER, r, strict=True))
         obj["order_line_no"], obj["quantity"] = int(r[2]), float(r[5])
         lines.append(json.dumps(dict(reversed(list(obj.items()))), ensure_ascii=False))
     put(tmp_path / "landing", f"{SHIP}/d.jsonl", ("\n".join(lines) + "\n").encode())
@@ -323,7 +323,7 @@ def test_missing_required_value_is_quarantined_and_optional_empty_is_null(tmp_pa
     assert quarantine(tmp_path) == [(f"{CUST}/c.csv", 2, "customer_name", "required value missing")]
     raw_record = q(tmp_path, "select raw_record from ingest.quarantine")[0][0]
     # The whole source row, as delivered (an empty CSV field reads as null).
-    assert json.loads(raw_record) == {c: (v or None) for c, v in zip(CUST_HEADER, rows[1])}
+    assert json.loads(raw_record) == {c: (v or None) for c, v in zip(CUST_HEADER, rows[1], strict=True)}
     loaded = raw_rows(tmp_path, CUST)
     assert [r[0] for r in loaded] == ["CU1", "CU3"]
     assert loaded[1][2] is None
@@ -451,7 +451,7 @@ def test_malformed_csv_line_in_a_file_with_blank_lines_is_refused(tmp_path: Path
 
 
 def test_malformed_jsonl_lines_are_quarantined(tmp_path: Path) -> None:
-    objs = [json.dumps(dict(zip(ORD_HEADER, order(f"SO{i}")))) for i in (1, 2)]
+    objs = [json.dumps(dict(zip(ORD_HEADER, order(f"SO{i}"), strict=True))) for i in (1, 2)]
     text = "\n".join([objs[0], "{not json", "", "[1, 2]", objs[1]]) + "\n"
     put(tmp_path / "landing", f"{ORD}/j.jsonl", text.encode())
     report = run(tmp_path)
@@ -496,7 +496,7 @@ def test_refused_file_does_not_stop_the_others(tmp_path: Path) -> None:
 
 def test_missing_column_is_refused(tmp_path: Path) -> None:
     header = [c for c in SHIP_HEADER if c not in ("quantity", "ship_date")]
-    rows = [[v for c, v in zip(SHIP_HEADER, r) if c in header] for r in SHIP_ROWS]
+    rows = [[v for c, v in zip(SHIP_HEADER, r, strict=True) if c in header] for r in SHIP_ROWS]
     put_csv(tmp_path / "landing", f"{SHIP}/m.csv", header, rows)
     report = run(tmp_path)
     assert_refused(tmp_path, report, f"{SHIP}/m.csv",
@@ -654,7 +654,7 @@ def test_changed_content_under_a_loaded_name_is_refused(tmp_path: Path) -> None:
 def test_summary_lists_extract_rows_and_where_to_look(tmp_path: Path) -> None:
     put_csv(tmp_path / "landing", f"{ORD}/o.csv", ORD_HEADER, [order("SO1"), order("SO2", channel="x")])
     text = run(tmp_path).summary_text()
-    line = next(l for l in text.splitlines() if l.strip().startswith(ORD))
+    line = next(line_text for line_text in text.splitlines() if line_text.strip().startswith(ORD))
     assert line.split() == [ORD, "1", "1", "1"]
     assert "ingest.load_log" in text and "ingest.quarantine" in text
     assert str(tmp_path / "wh.duckdb") in text

@@ -17,8 +17,26 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from test_ingest import (CUST, CUST_HEADER, CUST_ROWS, ORD, ORD_HEADER, SHIP, SHIP_HEADER, SHIP_ROWS, assert_accounting,
-                         csv_bytes, log, log_row, order, put, put_csv, q, raw_rows, run)
+from test_ingest import (
+    CUST,
+    CUST_HEADER,
+    CUST_ROWS,
+    ORD,
+    ORD_HEADER,
+    SHIP,
+    SHIP_HEADER,
+    SHIP_ROWS,
+    assert_accounting,
+    csv_bytes,
+    log,
+    log_row,
+    order,
+    put,
+    put_csv,
+    q,
+    raw_rows,
+    run,
+)
 
 from yecai.cli import main
 from yecai.ingest import ingest
@@ -91,7 +109,7 @@ def test_a_record_too_long_to_read_is_quarantined_by_hash_and_location_and_rows_
 
 
 def test_a_jsonl_line_too_long_to_read_is_quarantined_and_rows_keep_numbers(tmp_path: Path) -> None:
-    lines = [json.dumps(dict(zip(SHIP_HEADER, r))) for r in SHIP_ROWS]
+    lines = [json.dumps(dict(zip(SHIP_HEADER, r, strict=True))) for r in SHIP_ROWS]
     lines.insert(1, json.dumps({"shipment_id": "X" * (40 * 1024 * 1024)}))
     put(tmp_path / "landing", f"{SHIP}/s.jsonl", ("\n".join(lines) + "\n").encode())
 
@@ -106,7 +124,8 @@ def test_a_jsonl_line_too_long_to_read_is_quarantined_and_rows_keep_numbers(tmp_
 def test_a_long_malformed_record_keeps_its_whole_text(tmp_path: Path) -> None:
     """DuckDB keeps 10,000 characters of a rejected record; the quarantine keeps all of it."""
     long_line = "SH9," + "y" * 50_000  # two fields instead of seven: malformed
-    content = csv_bytes(SHIP_HEADER, SHIP_ROWS[:1]) + long_line.encode() + b"\r\n" + csv_bytes(SHIP_HEADER, SHIP_ROWS[1:2]).split(b"\r\n", 1)[1]
+    next_row = csv_bytes(SHIP_HEADER, SHIP_ROWS[1:2]).split(b"\r\n", 1)[1]  # without its header
+    content = csv_bytes(SHIP_HEADER, SHIP_ROWS[:1]) + long_line.encode() + b"\r\n" + next_row
     put(tmp_path / "landing", f"{SHIP}/s.csv", content)
 
     run(tmp_path)
@@ -268,7 +287,8 @@ def test_a_junk_file_is_refused_as_a_whole_with_its_count(tmp_path: Path, monkey
     monkeypatch.setenv("YECAI_INGEST_MAX_BAD_ROWS", "5")
     landing = tmp_path / "landing"
     put_csv(landing, f"{ORD}/junk.csv", ORD_HEADER, [order(f"SO{i}", channel="?") for i in range(20)])
-    put_csv(landing, f"{ORD}/few_bad.csv", ORD_HEADER, [order("SO99"), *[order(f"SX{i}", channel="?") for i in range(5)]])
+    put_csv(landing, f"{ORD}/few_bad.csv", ORD_HEADER,
+            [order("SO99"), *[order(f"SX{i}", channel="?") for i in range(5)]])
 
     run(tmp_path)
 
@@ -307,7 +327,8 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path, variable:
     (tmp_path / "landing").mkdir()
     result = cli(tmp_path, env={variable: value})
     assert result.returncode == 2
-    assert result.stderr.startswith(f"yecai ingest: cannot run: {variable}={value!r}") and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"yecai ingest: cannot run: {variable}={value!r}")
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "wh.duckdb").exists()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
-
 from books import Books
 
 KEY = ["company_code", "month", "channel"]

@@ -9,7 +9,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-
 from reference_sales import SalesBooks
 
 SUM_METRICS = {"revenue", "cogs", "gross_margin"}
@@ -141,7 +140,7 @@ def test_inaccurate_invoice_lines_are_the_injected_billing_errors(warehouse, dem
     key = demo_data.defects[demo_data.defects["defect_type"].isin(billing_errors)]
     expected = {(r.document_id, int(r.line_no)) for r in key.itertuples()}
     found = _query(warehouse, "select invoice_id, line_no from marts.fct_invoice_lines where not is_accurate")
-    assert expected and set(zip(found["invoice_id"], found["line_no"])) == expected
+    assert expected and set(zip(found["invoice_id"], found["line_no"], strict=True)) == expected
 
 
 @pytest.mark.parametrize("defect, exception_type", [
@@ -155,7 +154,7 @@ def test_orphans_are_reported_as_data_quality_exceptions(warehouse, demo_data, d
     found = _query(warehouse, f"""
         select document_id, line_no from intermediate.int_sales__data_quality_exceptions
         where exception_type = '{exception_type}'""")
-    ids = {f"{d}/{int(n)}" if pd.notna(n) else d for d, n in zip(found["document_id"], found["line_no"])}
+    ids = {f"{d}/{int(n)}" if pd.notna(n) else d for d, n in zip(found["document_id"], found["line_no"], strict=True)}
     assert expected and ids == expected
 
 
@@ -185,7 +184,8 @@ def test_fct_invoice_lines_ties_back_to_staging_per_month(warehouse):
     merged = staging.merge(fact, on=key, how="outer", suffixes=("_stg", "_fct"), indicator=True)
     assert (merged["_merge"] == "both").all()
     for col in ["n", "quantity", "net", "tax"]:
-        assert np.allclose(merged[f"{col}_stg"].astype(float), merged[f"{col}_fct"].astype(float), rtol=0, atol=1e-6), col
+        assert np.allclose(merged[f"{col}_stg"].astype(float), merged[f"{col}_fct"].astype(float),
+                           rtol=0, atol=1e-6), col
 
 
 def test_fct_shipments_ties_back_to_staging_per_month(warehouse):

@@ -9,7 +9,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-
 from books import MONTHS, Books
 from reference_supply import COMPANY_MONTH, SupplyReference
 
@@ -134,7 +133,7 @@ def test_unmatched_lines_are_exactly_the_injected_billing_defects(demo_data, que
     expected = {(r.document_id, int(r.line_no)) for r in defects.itertuples() if r.document_id in issued}
     found = query("select supplier_invoice_id, line_no from marts.fct_supplier_invoice_lines "
                   "where not is_three_way_matched")
-    assert expected and set(zip(found["supplier_invoice_id"], found["line_no"])) == expected
+    assert expected and set(zip(found["supplier_invoice_id"], found["line_no"], strict=True)) == expected
 
 
 def test_orphans_are_listed_and_left_out(demo_data, query):

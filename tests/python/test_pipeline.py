@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-
 from landing_reader import current_rows
+
 from yecai.contract import load_contract
 from yecai.ingest import ingest
 
@@ -65,7 +65,8 @@ def test_staging_holds_the_current_version_of_every_key(demo_data, warehouse, ex
         if col.type == "decimal":
             assert (a[col.name].astype(float) - e[col.name].astype(float)).abs().fillna(0).max() < 1e-6, col.name
         elif col.type in ("date", "timestamp"):
-            assert (pd.to_datetime(a[col.name]).fillna(pd.Timestamp(0)) == e[col.name].fillna(pd.Timestamp(0))).all(), col.name
+            epoch = pd.Timestamp(0)  # stands in for a missing value on both sides
+            assert (pd.to_datetime(a[col.name]).fillna(epoch) == e[col.name].fillna(epoch)).all(), col.name
         elif col.type == "integer":
             assert (a[col.name].astype("Int64").fillna(-1) == e[col.name].fillna(-1)).all(), col.name
         else:
@@ -79,8 +80,9 @@ ORPHAN_CHECKS = {  # answer-key defect → staging query that finds it
                            "where l.order_id is not null and not exists "
                            "(select 1 from staging.stg_erp__sales_orders o where o.order_id = l.order_id)",
     "orphan_supplier_invoice_line": "select supplier_invoice_id || '/' || line_no as id "
-                                    "from staging.stg_ap__supplier_invoice_lines l where l.po_id is not null and "
-                                    "not exists (select 1 from staging.stg_erp__purchase_orders p where p.po_id = l.po_id)",
+                                    "from staging.stg_ap__supplier_invoice_lines l "
+                                    "where l.po_id is not null and not exists "
+                                    "(select 1 from staging.stg_erp__purchase_orders p where p.po_id = l.po_id)",
     "orphan_goods_receipt": "select goods_receipt_id as id from staging.stg_wms__goods_receipts g where not exists "
                             "(select 1 from staging.stg_erp__purchase_orders p where p.po_id = g.po_id)",
 }

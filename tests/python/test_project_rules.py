@@ -117,4 +117,5 @@ def test_owners_have_one_spelling(manifest):
         (settings.PROJECT_DIR / "seeds" / "metric_catalog.csv").open(encoding="utf-8"))}
     metric_owners = {metric["name"]: metric["meta"].get("owner") for metric in manifest["metrics"].values()
                      if metric["name"] in catalog}
-    assert metric_owners == {code: catalog[code] for code in metric_owners}, "semantic metrics carry the charter's owner"
+    charter_owners = {code: catalog[code] for code in metric_owners}
+    assert metric_owners == charter_owners, "semantic metrics carry the charter's owner"

@@ -20,8 +20,15 @@ import pandas as pd
 import pytest
 
 from yecai import settings
-from yecai.publish import (DATABASE_NAME, PERSONAL_DATA_MARKERS, PublishError, PublishResult,
-                           clean_stale, publish, published_tables)
+from yecai.publish import (
+    DATABASE_NAME,
+    PERSONAL_DATA_MARKERS,
+    PublishError,
+    PublishResult,
+    clean_stale,
+    publish,
+    published_tables,
+)
 from yecai.semantic import query_metrics
 
 DUCKDB1_PATH = settings.PROJECT_DIR / ".venv" / "duckdb1"
@@ -254,9 +261,8 @@ def test_problems_are_publish_errors(tmp_path):
         publish(warehouse, published_dir, "../r1", {})
     with pytest.raises(PublishError, match="no warehouse"):
         publish(tmp_path / "missing.duckdb", published_dir, "r1", {})
-    with duckdb.connect(str(warehouse)):  # a writer holds the warehouse
-        with pytest.raises(PublishError, match="read-only"):
-            publish(warehouse, published_dir, "r1", {})
+    with duckdb.connect(str(warehouse)), pytest.raises(PublishError, match="read-only"):  # a writer holds the warehouse
+        publish(warehouse, published_dir, "r1", {})
     assert publish(warehouse, published_dir, "r1", {}).tables["marts.dim_customer"] == 1
     with pytest.raises(PublishError, match="already published"):
         publish(warehouse, published_dir, "r1", {})

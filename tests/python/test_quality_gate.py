@@ -96,7 +96,7 @@ def clean_gate(clean_warehouse, tmp_path_factory) -> tuple[Path, Any]:
 def test_every_expectation_has_a_unique_name_table_and_known_severity():
     names = [e["meta"]["name"] for suite in SUITES.values() for e in suite["expectations"]]
     assert len(names) == len(set(names)), "expectation names must be unique across suites"
-    for name, (area, expectation) in EXPECTATIONS.items():
+    for name, (_area, expectation) in EXPECTATIONS.items():
         assert expectation.get("severity") in (BLOCKING, WARNING), f"{name}: severity critical or warning"
         assert "." in expectation["meta"]["table"], f"{name}: meta.table is schema.table"
         assert expectation.get("description"), f"{name}: says what it checks"

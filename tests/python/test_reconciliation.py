@@ -12,8 +12,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-
 from books import MONTHS, Books
+
 from yecai.dbt_runner import run_dbt
 
 TOLERANCE = 0.01
@@ -109,7 +109,7 @@ def expected(demo_data, books) -> list[ExpectedBreak]:
 
 def test_every_injected_defect_is_reported_and_nothing_else(breaks, expected):
     """Precision and recall of the break list, by reconciliation and document."""
-    reported = set(zip(breaks["reconciliation_code"], breaks["document_key"]))
+    reported = set(zip(breaks["reconciliation_code"], breaks["document_key"], strict=True))
     wanted = {(e.reconciliation, e.document_key) for e in expected}
     assert wanted, "the demo data should carry GL defects"
     assert not wanted - reported, f"missed: {sorted(wanted - reported)[:10]}"
@@ -207,7 +207,8 @@ def test_unexplained_remainder_test_fails_when_marts_and_documents_disagree(demo
     shutil.copy(demo_warehouse, copy)
     with duckdb.connect(str(copy)) as con:
         victim = con.execute(
-            "select supplier_invoice_id from marts.fct_ap_balance_monthly order by month_start, supplier_invoice_id limit 1"
+            "select supplier_invoice_id from marts.fct_ap_balance_monthly "
+            "order by month_start, supplier_invoice_id limit 1"
         ).fetchone()[0]
         con.execute("delete from marts.fct_ap_balance_monthly where supplier_invoice_id = ?", [victim])
     assert run_dbt(["run", "--select", "fct_reconciliation_monthly"], database=copy) == 0
@@ -259,7 +260,8 @@ def hand_made_gl_delivery(landing) -> tuple[pd.DataFrame, set, dict]:
     si_id = si["source_id"].iloc[0]
     ap = _role_amount(si, "2202", credit_normal=True)
     changed.append(si.assign(source_id=si_id + "-TYPO"))
-    breaks |= {("accounts_payable", si_id, "missing_in_gl"), ("accounts_payable", si_id + "-TYPO", "missing_in_subledger")}
+    breaks |= {("accounts_payable", si_id, "missing_in_gl"),
+               ("accounts_payable", si_id + "-TYPO", "missing_in_subledger")}
     amounts |= {("accounts_payable", si_id): -ap, ("accounts_payable", si_id + "-TYPO"): ap}
 
     # duplicate_posting: a receipt keyed in again the next day
@@ -326,8 +328,10 @@ def hand_made_warehouse(clean_data, clean_warehouse, tmp_path_factory):
     report = ingest(landing, database, progress=False)
     assert report.exit_code == 0, report.summary_text()
     # only what lies between the journal lines and the reconciliation marts is rebuilt
-    between = [f"stg_fin__journal_lines+,+{mart}" for mart in ("fct_reconciliation_monthly", "fct_reconciliation_breaks")]
-    assert run_dbt(["run", "--select", *between], database=database) == 0, "the rebuild after the hand-made delivery failed"
+    reconciliation_marts = ("fct_reconciliation_monthly", "fct_reconciliation_breaks")
+    between = [f"stg_fin__journal_lines+,+{mart}" for mart in reconciliation_marts]
+    exit_code = run_dbt(["run", "--select", *between], database=database)
+    assert exit_code == 0, "the rebuild after the hand-made delivery failed"
     assert run_dbt(["test", "--select", "assert_reconciliation_fully_explained"], database=database) == 0
     return database, breaks, amounts
 
@@ -338,7 +342,7 @@ def test_hand_made_breaks_are_reported_exactly(hand_made_warehouse):
     database, expected, amounts = hand_made_warehouse
     got = _read(database, "select * from marts.fct_reconciliation_breaks order by month_start")
     assert {r for r, *_ in expected} <= set(got["reconciliation_code"])
-    assert set(zip(got["reconciliation_code"], got["document_key"], got["break_reason"])) == expected
+    assert set(zip(got["reconciliation_code"], got["document_key"], got["break_reason"], strict=True)) == expected
     reasons = {reason for *_, reason in expected}
     assert reasons == {"manual_journal", "missing_in_subledger", "missing_in_gl", "duplicate_posting",
                        "period_mismatch", "amount_mismatch"}

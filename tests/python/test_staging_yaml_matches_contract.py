@@ -1,9 +1,9 @@
 """The staging YAML is hand-written but cannot drift from the contract: for every extract the
 dbt source lists exactly the contract's columns in its order (then the lineage columns), the
-staging model exactly the same columns (grouped as its SQL groups them), both describe each with its contract type and whether it is required,
-test not_null exactly on the required columns, and test the contract's codes as
-accepted_values. The contract's sign rules ("> 0", ">= 0") are the staging suite's
-(test_staging_suite_matches_contract.py)."""
+staging model exactly the same columns (grouped as its SQL groups them), both describe each
+with its contract type and whether it is required, test not_null exactly on the required
+columns, and test the contract's codes as accepted_values. The contract's sign rules
+("> 0", ">= 0") are the staging suite's (test_staging_suite_matches_contract.py)."""
 
 from __future__ import annotations
 

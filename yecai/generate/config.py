@@ -39,7 +39,7 @@ class DefectRates:
     orphan_supplier_invoice_line: float = 0.003
     orphan_goods_receipt: float = 0.003
 
-    def scaled(self, factor: float) -> "DefectRates":
+    def scaled(self, factor: float) -> DefectRates:
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
 

@@ -95,7 +95,8 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     not_posted = pick(rng, len(inv), d.invoice_not_posted) & is_invoice
     amount_diff = pick(rng, len(inv), d.invoice_posting_amount_diff) & is_invoice & ~not_posted
     in_last_month = inv["invoice_date"].to_numpy().astype("datetime64[M]") == cal.END.astype("datetime64[M]")
-    wrong_month = pick(rng, len(inv), d.invoice_posted_wrong_month) & is_invoice & ~not_posted & ~amount_diff & ~in_last_month
+    wrong_month = (pick(rng, len(inv), d.invoice_posted_wrong_month)
+                   & is_invoice & ~not_posted & ~amount_diff & ~in_last_month)
     twice = pick(rng, len(inv), d.invoice_posted_twice) & is_invoice & ~not_posted & ~amount_diff & ~wrong_month
     diff = np.where(amount_diff, rng.choice([-1, 1], len(inv)) * np.round(rng.uniform(1, 800, len(inv)), 2), 0.0)
     post_day = inv["invoice_date"].to_numpy().astype("datetime64[D]")
@@ -178,7 +179,8 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     desc = np.char.add("销售出库 Shipment ", sh["reference_id"].to_numpy().astype(str))
     j.add(k, sh["company_code"], sh["movement_date"], sh["inv_account"], sh["value"], "exact", "CNY", sh["value"],
           "shipment", sh["reference_id"], desc)
-    j.add(k, sh["company_code"], sh["movement_date"], COGS, 0, "plug", "CNY", np.nan, "shipment", sh["reference_id"], desc)
+    j.add(k, sh["company_code"], sh["movement_date"], COGS, 0, "plug", "CNY", np.nan,
+          "shipment", sh["reference_id"], desc)
 
     gr = proc.goods_receipts[~proc.goods_receipts["is_orphan"]].reset_index(drop=True)
     gr_missing = pick(rng, len(gr), d.goods_receipt_not_posted)

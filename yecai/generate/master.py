@@ -116,7 +116,7 @@ def build_fx(cfg: GeneratorConfig) -> tuple[pd.DataFrame, dict[str, np.ndarray]]
     rng = cfg.rng("fx")
     days = cal.rate_days()
     frames, matrix = [], {}
-    for currency, level in zip(FOREIGN_CURRENCIES, (7.10, 7.80)):
+    for currency, level in zip(FOREIGN_CURRENCIES, (7.10, 7.80), strict=True):
         walk = np.cumsum(rng.normal(0, 0.0025, len(days)))
         rates = np.round(level * np.exp(walk - walk.mean() * 0.5), 8)
         matrix[currency] = rates
@@ -132,7 +132,8 @@ def build_products(cfg: GeneratorConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd
     list_price = np.round(rng.lognormal(np.log(900), 0.7, n_fg), 0)
     fg = pd.DataFrame({
         "product_id": _ids("FG", n_fg, 5),
-        "sku": [f"SKU-{c[:1]}{i:05d}" for i, c in zip(range(1, n_fg + 1), np.array(FG_CATEGORIES)[fg_cat])],
+        "sku": [f"SKU-{c[:1]}{i:05d}"
+                for i, c in zip(range(1, n_fg + 1), np.array(FG_CATEGORIES)[fg_cat], strict=True)],
         "product_name": [f"{FG_CATEGORIES[c].split()[0]} 型号{i:04d}" for i, c in enumerate(fg_cat, 1)],
         "product_type": "finished_good",
         "category": np.array(FG_CATEGORIES)[fg_cat],
@@ -175,7 +176,7 @@ def _standard_costs(products: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     the products one more change in the middle of a month during the year."""
     rows = []
     starts = [np.datetime64("2023-01-01"), np.datetime64("2024-01-01"), np.datetime64("2025-01-01")]
-    for pid, base in zip(products["product_id"], products["base_cost"]):
+    for pid, base in zip(products["product_id"], products["base_cost"], strict=True):
         changes = list(starts)
         if rng.random() < 0.35:
             year = int(rng.integers(2023, 2026))

@@ -34,7 +34,7 @@ def build_procurement(cfg: GeneratorConfig, md: MasterData, issues: pd.DataFrame
     rm = md.products[md.products["product_type"] == "raw_material"]["product_id"].to_numpy()
     supplier_of = rng.integers(0, len(sup), len(rm))
     supplier_of[:2] = [0, 1]  # the importers (see build_suppliers) supply something
-    main_supplier = dict(zip(rm, sup["supplier_id"].to_numpy()[supplier_of]))
+    main_supplier = dict(zip(rm, sup["supplier_id"].to_numpy()[supplier_of], strict=True))
 
     company_of_wo = current(work_orders, ["work_order_id"]).set_index("work_order_id")["company_code"]
     demand = issues.assign(company_code=issues["work_order_id"].map(company_of_wo),
@@ -97,7 +97,8 @@ def build_procurement(cfg: GeneratorConfig, md: MasterData, issues: pd.DataFrame
     })
     goods_receipts["unit_cost"] = md.standard_cost_at(goods_receipts["product_id"].to_numpy(), gr_day)
 
-    supplier_invoices, si_lines, defects = _supplier_invoices(cfg, rng, md, purchase_orders, po_lines, goods_receipts, cancelled)
+    supplier_invoices, si_lines, defects = _supplier_invoices(cfg, rng, md, purchase_orders, po_lines, goods_receipts,
+                                                              cancelled)
     payments = _payments(rng, supplier_invoices, si_lines)
     purchase_orders = _po_versions(rng, purchase_orders, cancelled, supplier_invoices)
     goods_receipts, d = _orphan_goods_receipts(cfg, rng, goods_receipts)
@@ -139,7 +140,8 @@ def _supplier_invoices(cfg, rng, md, pos, po_lines, grs, cancelled):
     off = pick(rng, n, rates.supplier_invoice_line_off_po_price) & ~over
     orphan = pick(rng, n, rates.orphan_supplier_invoice_line) & ~over & ~off
     po_price, rcv_qty = lines["unit_price"].to_numpy().copy(), lines["quantity"].to_numpy().copy()
-    lines.loc[over, "quantity"] = rcv_qty[over] + np.maximum(1, np.ceil(rcv_qty[over] * rng.uniform(0.02, 0.1, over.sum())))
+    excess = np.maximum(1, np.ceil(rcv_qty[over] * rng.uniform(0.02, 0.1, over.sum())))
+    lines.loc[over, "quantity"] = rcv_qty[over] + excess
     factor = 1 + rng.choice([-1, 1], n) * rng.uniform(0.01, 0.06, n)
     lines.loc[off, "unit_price"] = np.round(po_price[off] * factor[off], 4)
     real_po = lines.loc[orphan, "po_id"].to_numpy()
@@ -178,13 +180,15 @@ def _payments(rng, invoices: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     first = np.where(split, np.round(gross * 0.6, 2), np.round(gross, 2))
     day1 = np.maximum(inv["invoice_date"].to_numpy().astype("datetime64[D]") + 1, due + rng.integers(-10, 11, n))
     day2 = day1 + rng.integers(15, 40, n)
+    invoice_id = inv["supplier_invoice_id"].to_numpy()
     pays = pd.DataFrame({
-        "supplier_invoice_id": np.r_[inv["supplier_invoice_id"].to_numpy(), inv["supplier_invoice_id"].to_numpy()[split]],
+        "supplier_invoice_id": np.r_[invoice_id, invoice_id[split]],
         "payment_date": np.r_[day1, day2[split]],
         "currency": np.r_[inv["currency"].to_numpy(), inv["currency"].to_numpy()[split]],
         "amount": np.r_[first, np.round(gross - first, 2)[split]],
     })
-    pays = pays[pays["payment_date"] <= cal.END].sort_values(["payment_date", "supplier_invoice_id"]).reset_index(drop=True)
+    pays = (pays[pays["payment_date"] <= cal.END]
+            .sort_values(["payment_date", "supplier_invoice_id"]).reset_index(drop=True))
     pays.insert(0, "payment_id", ids("PY", len(pays)))
     pays["updated_at"] = at_time(pays["payment_date"].to_numpy(), rng)
     return pays

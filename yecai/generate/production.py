@@ -28,7 +28,8 @@ def build_production(cfg: GeneratorConfig, md: MasterData, shipments: pd.DataFra
     rng = cfg.rng("production")
     real = shipments[~shipments["is_orphan"]]
     month = real["ship_date"].to_numpy().astype("datetime64[M]")
-    demand = (real.assign(month=month).groupby(["warehouse_id", "product_id", "month"], as_index=False)["quantity"].sum())
+    demand = (real.assign(month=month)
+              .groupby(["warehouse_id", "product_id", "month"], as_index=False)["quantity"].sum())
     n = len(demand)
     company = demand["warehouse_id"].map(WAREHOUSES.set_index("warehouse_id")["company_code"]).to_numpy()
     planned = np.ceil(demand["quantity"].to_numpy() * rng.uniform(0.98, 1.12, n))

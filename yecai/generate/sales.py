@@ -34,7 +34,10 @@ def _order_days(rng: np.random.Generator, n: int) -> np.ndarray:
     days = cal.all_days()
     t = np.arange(len(days)) / len(days)
     month = days.astype("datetime64[M]").astype(int) % 12
-    weight = (1 + 0.4 * t) * np.where(cal.weekday(days) < 5, 1.0, 0.3) * (1 + 0.15 * np.sin(2 * np.pi * (month - 2) / 12))
+    growth = 1 + 0.4 * t
+    weekday_factor = np.where(cal.weekday(days) < 5, 1.0, 0.3)
+    season = 1 + 0.15 * np.sin(2 * np.pi * (month - 2) / 12)
+    weight = growth * weekday_factor * season
     return np.sort(rng.choice(days, n, p=weight / weight.sum()))
 
 
@@ -118,7 +121,8 @@ def build_sales(cfg: GeneratorConfig, md: MasterData) -> Sales:
     order_wh = np.where(overseas, EXPORT_WAREHOUSE,
                         np.where(company == "CN10", FG_WAREHOUSES["CN10"][wh_choice], FG_WAREHOUSES["CN20"][wh_choice]))
     order_by_day = np.lexsort((sl, ship_day))
-    sl, piece, wave, ship_day, so = sl[order_by_day], piece[order_by_day], wave[order_by_day], ship_day[order_by_day], so[order_by_day]
+    sl, piece, wave, ship_day, so = (sl[order_by_day], piece[order_by_day], wave[order_by_day],
+                                     ship_day[order_by_day], so[order_by_day])
     shipments = pd.DataFrame({
         "shipment_id": ids("SH", len(sl)),
         "order_id": order_id[so],
@@ -134,8 +138,8 @@ def build_sales(cfg: GeneratorConfig, md: MasterData) -> Sales:
 
     # ---- invoices: one per order and shipment wave ------------------------------------
     ow_key = so * 4 + wave
-    lag = np.select([rng.random(n_orders * 4) < 0.6, rng.random(n_orders * 4) < 0.6], [0, rng.integers(1, 4, n_orders * 4)],
-                    rng.integers(4, 21, n_orders * 4))
+    lag = np.select([rng.random(n_orders * 4) < 0.6, rng.random(n_orders * 4) < 0.6],
+                    [0, rng.integers(1, 4, n_orders * 4)], rng.integers(4, 21, n_orders * 4))
     inv_day_of_ship = ship_day + lag[ow_key]
     invoiced = inv_day_of_ship <= cal.END
     uniq_keys, inv_of_ship = np.unique(ow_key[invoiced], return_inverse=True)
@@ -255,14 +259,14 @@ def _cancel_and_reissue(rng, invoices: pd.DataFrame, lines: pd.DataFrame, n_inv:
     voided["updated_at"] = at_time(reissue_day[cancel], rng, 8, 12)
     new = old.copy()
     new_ids = ids("INV", cancel.sum(), start=n_inv + 1)
-    id_map = dict(zip(old["invoice_id"], new_ids))
+    id_map = dict(zip(old["invoice_id"], new_ids, strict=True))
     new["invoice_id"] = new_ids
     new["invoice_date"] = reissue_day[cancel]
     new["due_date"] = new["invoice_date"] + (old["due_date"] - old["invoice_date"]).to_numpy()
     new["updated_at"] = at_time(reissue_day[cancel], rng, 13, 18)
     new_lines = lines[lines["invoice_id"].isin(id_map)].copy()
     new_lines["invoice_id"] = new_lines["invoice_id"].map(id_map)
-    new_lines["updated_at"] = new_lines["invoice_id"].map(dict(zip(new["invoice_id"], new["updated_at"])))
+    new_lines["updated_at"] = new_lines["invoice_id"].map(dict(zip(new["invoice_id"], new["updated_at"], strict=True)))
     return (pd.concat([invoices, voided, new], ignore_index=True),
             pd.concat([lines, new_lines], ignore_index=True), set(id_map))
 
@@ -335,7 +339,8 @@ def _cash(rng, md: MasterData, invoices: pd.DataFrame, lines: pd.DataFrame, cust
     pays["currency"] = inv["currency"].to_numpy()[pays["inv"]]
     pays["group"] = np.where(is_batch, -1, np.arange(len(pays)))
     pays = pays.sort_values(["day", "customer_id", "inv"]).reset_index(drop=True)
-    receipt_no = pays.groupby(["day", "customer_id", "company_code", "currency", "group"], sort=False).ngroup().to_numpy()
+    receipt_key = ["day", "customer_id", "company_code", "currency", "group"]
+    receipt_no = pays.groupby(receipt_key, sort=False).ngroup().to_numpy()
     receipt_id = ids("RC", receipt_no.max() + 1 if len(pays) else 0)[receipt_no]
     applications = pd.DataFrame({
         "receipt_id": receipt_id,
@@ -353,7 +358,8 @@ def _cash(rng, md: MasterData, invoices: pd.DataFrame, lines: pd.DataFrame, cust
     receipts.loc[extra, "amount"] += np.round(rng.uniform(100, 5000, extra.sum()), 2)
     receipts["amount"] = np.round(receipts["amount"], 2)
     receipts["bank_reference"] = np.where(rng.random(len(receipts)) < 0.85,
-                                          np.char.add("BR", rng.integers(10**9, 10**10, len(receipts)).astype(str)), None)
+                                          np.char.add("BR", rng.integers(10**9, 10**10, len(receipts)).astype(str)),
+                                          None)
     receipts["updated_at"] = at_time(receipts["receipt_date"].to_numpy(), rng, 9, 13)
 
     wo_day = due + rng.integers(180, 300, n)

@@ -51,9 +51,11 @@ def _decode_error(path: Path, codec: str) -> tuple[int, str] | None:
 def _transcode(path: Path, codec: str, workdir: Path) -> Path:
     """Write a UTF-8 copy of `path` (decoded with `codec`) into `workdir`, chunk by chunk."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    out = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=path.suffix,
-                                      dir=workdir, delete=False)
-    with path.open("rb") as src, out:
+    with (
+        tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=path.suffix,
+                                    dir=workdir, delete=False) as out,
+        path.open("rb") as src,
+    ):
         while chunk := src.read(CHUNK_BYTES):
             out.write(decoder.decode(chunk))
         out.write(decoder.decode(b"", final=True))

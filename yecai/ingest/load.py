@@ -34,8 +34,14 @@ from yecai.ingest.readers import FIRST_DATA_LINE, READERS, ROWS_TABLE, STAGING, 
 from yecai.ingest.readers import drop_scratch as drop_reader_scratch
 from yecai.ingest.report import FileOutcome
 from yecai.ingest.sql import rollback
-from yecai.ingest.validate import (bad_rows_count_sql, bad_rows_sql, first_bad_column_sql, held_keys_insert_sql,
-                                   quarantine_insert_sql, raw_insert_sql)
+from yecai.ingest.validate import (
+    bad_rows_count_sql,
+    bad_rows_sql,
+    first_bad_column_sql,
+    held_keys_insert_sql,
+    quarantine_insert_sql,
+    raw_insert_sql,
+)
 
 BAD_ROWS = "__ingest_bad_rows"
 # Errors of the machine, not of a file: the run stops (exit 2) instead of failing every file.
@@ -242,8 +248,9 @@ class Loader:
             if rows_bad > self.max_bad_rows:
                 total = self.con.execute(bad_rows_count_sql(extract, STAGING)).fetchone()[0]
                 row, column = self.con.execute(first_bad_column_sql(extract, BAD_ROWS)).fetchone()
-                raise Refusal(f"{total:,} of {rows_read:,} rows break the contract, more than the {self.max_bad_rows:,} "
-                              "allowed (YECAI_INGEST_MAX_BAD_ROWS): the file is refused as a whole, nothing loaded; "
+                raise Refusal(f"{total:,} of {rows_read:,} rows break the contract, "
+                              f"more than the {self.max_bad_rows:,} allowed (YECAI_INGEST_MAX_BAD_ROWS): "
+                              "the file is refused as a whole, nothing loaded; "
                               f"the first is row {row} ({f'column {column}' if column else 'malformed'})")
         return facts, rows_read, rows_bad
 

@@ -6,6 +6,7 @@ quoted here rather than trusted, so a stray quote in a file name cannot break a 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import duckdb
@@ -31,7 +32,5 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back the open transaction. Called while an error is propagating: when DuckDB has
     already aborted the transaction (a full disk, say), its "no transaction is active" must
     not replace the error that caused it."""
-    try:
+    with contextlib.suppress(duckdb.Error):
         con.execute("rollback")
-    except duckdb.Error:
-        pass

@@ -15,8 +15,10 @@ final as (
         cast(date_day as date) as date_day,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
         cast({{ dbt.last_day('date_day', 'month') }} as date) as month_end,
-        cast({{ dbt.datediff(dbt.date_trunc('month', 'date_day'), dbt.last_day('date_day', 'month'), 'day') }} + 1
-            as integer) as days_in_month,
+        cast(
+            {{ days_between(dbt.date_trunc('month', 'date_day'), dbt.last_day('date_day', 'month')) }} + 1
+            as integer
+        ) as days_in_month,
         {{ date_part_int('year', 'date_day') }} as calendar_year,
         {{ date_part_int('quarter', 'date_day') }} as calendar_quarter,
         {{ date_part_int('month', 'date_day') }} as calendar_month,

@@ -60,21 +60,46 @@ days as (
 
 activity_dates as (
 
-    select 'sales' as ledger, invoice_date as activity_date from invoices where invoice_status = 'issued'
+    select
+        'sales' as ledger,
+        invoice_date as activity_date
+    from invoices
+    where invoice_status = 'issued'
     union all
-    select 'sales' as ledger, applied_date as activity_date from applications
+    select
+        'sales' as ledger,
+        applied_date as activity_date
+    from applications
     union all
-    select 'sales' as ledger, write_off_date as activity_date from write_offs
+    select
+        'sales' as ledger,
+        write_off_date as activity_date
+    from write_offs
     union all
-    select 'cash' as ledger, receipt_date as activity_date from receipts
+    select
+        'cash' as ledger,
+        receipt_date as activity_date
+    from receipts
     union all
-    select 'payables' as ledger, invoice_date as activity_date from supplier_invoices
+    select
+        'payables' as ledger,
+        invoice_date as activity_date
+    from supplier_invoices
     union all
-    select 'payables' as ledger, payment_date as activity_date from supplier_payments
+    select
+        'payables' as ledger,
+        payment_date as activity_date
+    from supplier_payments
     union all
-    select 'inventory' as ledger, movement_date as activity_date from inventory_movements
+    select
+        'inventory' as ledger,
+        movement_date as activity_date
+    from inventory_movements
     union all
-    select 'general_ledger' as ledger, posting_date as activity_date from journal_lines
+    select
+        'general_ledger' as ledger,
+        posting_date as activity_date
+    from journal_lines
 
 ),
 
@@ -103,8 +128,8 @@ final as (
     from ledger_spans
     inner join days
         on days.is_month_end
-        and days.month_end >= ledger_spans.first_activity_date
-        and days.month_start <= ledger_spans.last_activity_date
+        and ledger_spans.first_activity_date <= days.month_end
+        and ledger_spans.last_activity_date >= days.month_start
 
 )
 

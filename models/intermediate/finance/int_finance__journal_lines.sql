@@ -52,7 +52,7 @@ final as (
 
     from journal_lines
     left join accounts
-        on accounts.account_code = journal_lines.account_code
+        on journal_lines.account_code = accounts.account_code
 
 )
 

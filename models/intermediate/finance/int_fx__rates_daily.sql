@@ -28,14 +28,18 @@ candidates as (
         ) as recency_rank
     from calendar
     inner join rates
-        on rates.rate_date <= calendar.date_day
+        on calendar.date_day >= rates.rate_date
         and rates.rate_date >= {{ dbt.dateadd('day', -7, 'calendar.date_day') }}
 
 ),
 
 foreign_currency as (
 
-    select currency, rate_day, rate_date_used, rate_to_cny
+    select
+        currency,
+        rate_day,
+        rate_date_used,
+        rate_to_cny
     from candidates
     where recency_rank = 1
 

@@ -52,14 +52,14 @@ duplicate_journals as (
         later.journal_id
     from gl_journals as later
     inner join gl_journals as earlier
-        on earlier.reconciliation_code = later.reconciliation_code
-        and earlier.company_code = later.company_code
-        and earlier.document_type = later.document_type
-        and earlier.document_key = later.document_key
+        on later.reconciliation_code = earlier.reconciliation_code
+        and later.company_code = earlier.company_code
+        and later.document_type = earlier.document_type
+        and later.document_key = earlier.document_key
         and abs(earlier.journal_amount - later.journal_amount) <= 0.01
         and (
-            earlier.posting_date < later.posting_date
-            or (earlier.posting_date = later.posting_date and earlier.journal_id < later.journal_id)
+            later.posting_date > earlier.posting_date
+            or (later.posting_date = earlier.posting_date and later.journal_id > earlier.journal_id)
         )
 
 ),
@@ -71,11 +71,11 @@ ranked_journals as (
         case when duplicate_journals.journal_id is not null then 1 else 0 end as is_duplicate
     from gl_journals
     left join duplicate_journals
-        on duplicate_journals.reconciliation_code = gl_journals.reconciliation_code
-        and duplicate_journals.company_code = gl_journals.company_code
-        and duplicate_journals.document_type = gl_journals.document_type
-        and duplicate_journals.document_key = gl_journals.document_key
-        and duplicate_journals.journal_id = gl_journals.journal_id
+        on gl_journals.reconciliation_code = duplicate_journals.reconciliation_code
+        and gl_journals.company_code = duplicate_journals.company_code
+        and gl_journals.document_type = duplicate_journals.document_type
+        and gl_journals.document_key = duplicate_journals.document_key
+        and gl_journals.journal_id = duplicate_journals.journal_id
 
 ),
 
@@ -153,8 +153,12 @@ document_month_differences as (
 
     select
         document_months.*,
-        max(abs(gl_amount - business_amount)) over (
-            partition by reconciliation_code, company_code, document_type, document_key
+        max(abs(document_months.gl_amount - document_months.business_amount)) over (
+            partition by
+                document_months.reconciliation_code,
+                document_months.company_code,
+                document_months.document_type,
+                document_months.document_key
         ) as largest_month_difference
     from document_months
 
@@ -176,8 +180,10 @@ classified as (
         case
             -- agrees in every month and in total: no break anywhere, no reason
             when document_months.largest_month_difference <= 0.01
-                and abs(coalesce(gl_documents.total_gl_amount, 0)
-                    - coalesce(business_documents.total_business_amount, 0)) <= 0.01
+                and abs(
+                    coalesce(gl_documents.total_gl_amount, 0)
+                    - coalesce(business_documents.total_business_amount, 0)
+                ) <= 0.01
                 then null
             when business_documents.document_key is null and document_months.document_type = 'manual'
                 then 'manual_journal'
@@ -191,17 +197,17 @@ classified as (
         end as break_reason
     from document_month_differences as document_months
     inner join reconciliations
-        on reconciliations.reconciliation_code = document_months.reconciliation_code
+        on document_months.reconciliation_code = reconciliations.reconciliation_code
     left join business_documents
-        on business_documents.reconciliation_code = document_months.reconciliation_code
-        and business_documents.company_code = document_months.company_code
-        and business_documents.document_type = document_months.document_type
-        and business_documents.document_key = document_months.document_key
+        on document_months.reconciliation_code = business_documents.reconciliation_code
+        and document_months.company_code = business_documents.company_code
+        and document_months.document_type = business_documents.document_type
+        and document_months.document_key = business_documents.document_key
     left join gl_documents
-        on gl_documents.reconciliation_code = document_months.reconciliation_code
-        and gl_documents.company_code = document_months.company_code
-        and gl_documents.document_type = document_months.document_type
-        and gl_documents.document_key = document_months.document_key
+        on document_months.reconciliation_code = gl_documents.reconciliation_code
+        and document_months.company_code = gl_documents.company_code
+        and document_months.document_type = gl_documents.document_type
+        and document_months.document_key = gl_documents.document_key
 
 ),
 

@@ -38,7 +38,9 @@ subledgers_end as (
 
 calendar_months as (
 
-    select distinct month_start, month_end
+    select distinct
+        month_start,
+        month_end
     from ledger_months
 
 ),
@@ -57,8 +59,8 @@ final as (
     from first_months
     cross join subledgers_end
     inner join calendar_months
-        on calendar_months.month_start >= first_months.first_month_start
-        and calendar_months.month_start <= subledgers_end.last_month_start
+        on first_months.first_month_start <= calendar_months.month_start
+        and subledgers_end.last_month_start >= calendar_months.month_start
 
 )
 

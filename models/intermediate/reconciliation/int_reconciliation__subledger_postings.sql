@@ -52,7 +52,7 @@ invoice_documents as (
 
     select
         invoices.*,
-        case when invoice_type = 'credit_note' then 'credit_note' else 'sales_invoice' end as document_type
+        case when invoices.invoice_type = 'credit_note' then 'credit_note' else 'sales_invoice' end as document_type
     from invoices
 
 ),

@@ -64,7 +64,10 @@ ledger_months as (
 
 reporting_months as (
 
-    select month_start, month_end, days_in_month
+    select
+        month_start,
+        month_end,
+        days_in_month
     from ledger_months
     where ledger = 'sales'
 
@@ -90,7 +93,11 @@ line_margins as (
 revenue as (
 
     select
-        'revenue' as metric_code, month_start, company_code, customer_id, product_id,
+        'revenue' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(revenue_cny as {{ amount }}) as numerator,
@@ -102,7 +109,11 @@ revenue as (
 cogs as (
 
     select
-        'cogs' as metric_code, month_start, company_code, customer_id, product_id,
+        'cogs' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(cogs_cny as {{ amount }}) as numerator,
@@ -114,7 +125,11 @@ cogs as (
 gross_margin as (
 
     select
-        'gross_margin' as metric_code, month_start, company_code, customer_id, product_id,
+        'gross_margin' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(gross_margin_cny as {{ amount }}) as numerator,
@@ -126,7 +141,11 @@ gross_margin as (
 gross_margin_rate as (
 
     select
-        'gross_margin_rate' as metric_code, month_start, company_code, customer_id, product_id,
+        'gross_margin_rate' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(gross_margin_cny as {{ amount }}) as numerator,
@@ -140,7 +159,10 @@ order_fulfillment_rate as (
 
     select
         'order_fulfillment_rate' as metric_code,
-        requested_delivery_month as month_start, company_code, customer_id, product_id,
+        requested_delivery_month as month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(sum(case when is_fulfilled_on_time_in_full then 1 else 0 end) as {{ amount }}) as numerator,
@@ -156,7 +178,11 @@ on_time_delivery_rate as (
 
     select
         'on_time_delivery_rate' as metric_code,
-        ship_month as month_start, company_code, customer_id, product_id, warehouse_id,
+        ship_month as month_start,
+        company_code,
+        customer_id,
+        product_id,
+        warehouse_id,
         channel,
         cast(sum(case when is_on_time then 1 else 0 end) as {{ amount }}) as numerator,
         cast(count(*) as {{ amount }}) as denominator
@@ -173,7 +199,8 @@ collection_days as (
     select
         'collection_days' as metric_code,
         collection_month as month_start,
-        company_code, customer_id,
+        company_code,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
@@ -218,10 +245,20 @@ invoiced_by_customer as (
 -- month without sales has no value rather than a division by zero
 dso_parts as (
 
-    select month_start, company_code, customer_id, open_amount_cny as ar_cny, cast(null as {{ amount }}) as invoiced_cny
+    select
+        month_start,
+        company_code,
+        customer_id,
+        open_amount_cny as ar_cny,
+        cast(null as {{ amount }}) as invoiced_cny
     from ar_by_customer
     union all
-    select month_start, company_code, customer_id, cast(0 as {{ amount }}) as ar_cny, gross_amount_cny as invoiced_cny
+    select
+        month_start,
+        company_code,
+        customer_id,
+        cast(0 as {{ amount }}) as ar_cny,
+        gross_amount_cny as invoiced_cny
     from invoiced_by_customer
 
 ),
@@ -230,7 +267,9 @@ dso as (
 
     select
         'dso' as metric_code,
-        dso_parts.month_start, dso_parts.company_code, dso_parts.customer_id,
+        dso_parts.month_start,
+        dso_parts.company_code,
+        dso_parts.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
@@ -247,7 +286,10 @@ dso as (
 ar_overdue_rate as (
 
     select
-        'ar_overdue_rate' as metric_code, month_start, company_code, customer_id,
+        'ar_overdue_rate' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
@@ -263,12 +305,20 @@ ar_overdue_rate as (
 -- is NULL, not 0, when the customer had no sales in the window
 bad_debt_parts as (
 
-    select write_off_month as month_start, company_code, customer_id,
-        amount_cny * document_sign as write_off_cny, cast(null as {{ amount }}) as invoiced_cny
+    select
+        write_off_month as month_start,
+        company_code,
+        customer_id,
+        amount_cny * document_sign as write_off_cny,
+        cast(null as {{ amount }}) as invoiced_cny
     from write_offs
     union all
-    select month_start, company_code, customer_id,
-        cast(0 as {{ amount }}) as write_off_cny, gross_amount_cny as invoiced_cny
+    select
+        month_start,
+        company_code,
+        customer_id,
+        cast(0 as {{ amount }}) as write_off_cny,
+        gross_amount_cny as invoiced_cny
     from invoiced_by_customer
 
 ),
@@ -290,7 +340,9 @@ bad_debt_rate as (
 
     select
         'bad_debt_rate' as metric_code,
-        reporting_months.month_start, bad_debt_monthly.company_code, bad_debt_monthly.customer_id,
+        reporting_months.month_start,
+        bad_debt_monthly.company_code,
+        bad_debt_monthly.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
@@ -298,7 +350,7 @@ bad_debt_rate as (
         cast(sum(bad_debt_monthly.invoiced_cny) as {{ amount }}) as denominator
     from bad_debt_monthly
     inner join reporting_months
-        on reporting_months.month_start >= bad_debt_monthly.month_start
+        on bad_debt_monthly.month_start <= reporting_months.month_start
         and reporting_months.month_start <= cast({{ dbt.dateadd('month', 11, 'bad_debt_monthly.month_start') }} as date)
     group by reporting_months.month_start, bad_debt_monthly.company_code, bad_debt_monthly.customer_id
 
@@ -308,7 +360,10 @@ bad_debt_rate as (
 customer_lifetime_value_rows as (
 
     select
-        'customer_lifetime_value' as metric_code, month_start, company_code, customer_id,
+        'customer_lifetime_value' as metric_code,
+        month_start,
+        company_code,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
@@ -323,7 +378,10 @@ invoice_accuracy_rate as (
 
     select
         'invoice_accuracy_rate' as metric_code,
-        invoice_month as month_start, company_code, customer_id, product_id,
+        invoice_month as month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(sum(case when is_accurate then 1 else 0 end) as {{ amount }}) as numerator,
@@ -338,7 +396,10 @@ ship_to_invoice_days as (
 
     select
         'ship_to_invoice_days' as metric_code,
-        invoice_month as month_start, company_code, customer_id, product_id,
+        invoice_month as month_start,
+        company_code,
+        customer_id,
+        product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
         cast(sum(ship_to_invoice_days) as {{ amount }}) as numerator,

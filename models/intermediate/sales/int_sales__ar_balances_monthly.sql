@@ -32,7 +32,10 @@ ledger_months as (
 
 reporting_months as (
 
-    select month_start, month_end, days_in_month
+    select
+        month_start,
+        month_end,
+        days_in_month
     from ledger_months
     where ledger = 'sales'
 
@@ -120,9 +123,9 @@ spread as (
         open_balances.open_amount_cny
     from open_balances
     inner join reporting_months
-        on reporting_months.month_start >= open_balances.balance_from_month
+        on open_balances.balance_from_month <= reporting_months.month_start
         and (
-            reporting_months.month_start < open_balances.next_movement_month
+            open_balances.next_movement_month > reporting_months.month_start
             or open_balances.next_movement_month is null
         )
 
@@ -146,7 +149,7 @@ aged as (
         -- credit notes lower AR but are never overdue (charter, ar_overdue_rate)
         case
             when invoices.invoice_type = 'invoice'
-                then {{ dbt.datediff('invoices.due_date', 'spread.month_end', 'day') }}
+                then {{ days_between('invoices.due_date', 'spread.month_end') }}
         end as days_past_due
     from spread
     inner join invoices

@@ -31,7 +31,10 @@ ledger_months as (
 
 reporting_months as (
 
-    select month_start, month_end, days_in_month
+    select
+        month_start,
+        month_end,
+        days_in_month
     from ledger_months
     where ledger = 'sales'
 
@@ -126,7 +129,7 @@ customer_months as (
         reporting_months.month_end
     from customer_spans
     inner join reporting_months
-        on reporting_months.month_start >= customer_spans.first_change_month
+        on customer_spans.first_change_month <= reporting_months.month_start
 
 ),
 

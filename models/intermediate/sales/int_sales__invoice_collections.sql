@@ -83,7 +83,7 @@ final as (
         applied_totals.last_applied_date,
         collected.collection_date,
         cast({{ dbt.date_trunc('month', 'collected.collection_date') }} as date) as collection_month,
-        {{ dbt.datediff('invoices.invoice_date', 'collected.collection_date', 'day') }} as collection_days,
+        {{ days_between('invoices.invoice_date', 'collected.collection_date') }} as collection_days,
 
         -- flags
         collected.collection_date is not null as is_fully_collected

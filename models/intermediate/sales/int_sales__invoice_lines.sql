@@ -104,7 +104,8 @@ converted as (
         matched.*,
         invoice_fx.rate_to_cny as fx_rate_to_cny,
         {{ to_cny('matched.net_amount', 'invoice_fx') }} * matched.document_sign as revenue_cny,
-        {{ to_cny('matched.net_amount + matched.tax_amount', 'invoice_fx') }} * matched.document_sign as gross_amount_cny,
+        {{ to_cny('matched.net_amount + matched.tax_amount', 'invoice_fx') }}
+        * matched.document_sign as gross_amount_cny,
         -- widened first, as to_cny does: DuckDB types DECIMAL(18, 8) × DECIMAL(18, 8) as DECIMAL(18, 16)
         cast(matched.quantity as decimal(38, 8)) * matched.standard_cost * matched.document_sign as cogs_cny
     from matched
@@ -244,15 +245,17 @@ final as (
         converted.due_date,
         converted.invoice_month,
         checked.latest_ship_date,
-        {{ dbt.datediff('checked.latest_ship_date', 'converted.invoice_date', 'day') }} as ship_to_invoice_days,
+        {{ days_between('checked.latest_ship_date', 'converted.invoice_date') }} as ship_to_invoice_days,
 
         -- flags (invoice lines)
         checked.is_order_line_valid,
         checked.is_price_correct,
         checked.cumulative_invoiced_quantity <= checked.shipped_quantity_to_date as is_quantity_within_shipped,
-        checked.is_order_line_valid
+        (
+            checked.is_order_line_valid
             and checked.is_price_correct
-            and checked.cumulative_invoiced_quantity <= checked.shipped_quantity_to_date as is_accurate
+            and checked.cumulative_invoiced_quantity <= checked.shipped_quantity_to_date
+        ) as is_accurate
 
     from converted
     left join checked

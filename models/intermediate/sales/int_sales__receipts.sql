@@ -25,8 +25,8 @@ applied_per_receipt as (
         count(*) as application_count
     from receipts
     inner join applications
-        on applications.receipt_id = receipts.receipt_id
-        and applications.currency = receipts.currency
+        on receipts.receipt_id = applications.receipt_id
+        and receipts.currency = applications.currency
     group by receipts.receipt_id
 
 ),
@@ -57,7 +57,7 @@ final as (
 
     from receipts
     left join applied_per_receipt
-        on applied_per_receipt.receipt_id = receipts.receipt_id
+        on receipts.receipt_id = applied_per_receipt.receipt_id
     {{ fx_rate_join('receipts.currency', 'receipts.receipt_date', 'receipt_fx') }}
 
 )

@@ -25,7 +25,10 @@ ledger_months as (
 
 month_ends as (
 
-    select month_start, month_end, days_in_month
+    select
+        month_start,
+        month_end,
+        days_in_month
     from ledger_months
     where ledger = 'payables'
 
@@ -76,14 +79,14 @@ invoice_spans as (
         case
             when supplier_invoices.gross_amount - coalesce(payment_totals.paid_amount, 0) = 0
                 then case
-                    when payment_totals.last_payment_date > supplier_invoices.invoice_date
-                        then payment_totals.last_payment_date
-                    else supplier_invoices.invoice_date
-                end
+                        when payment_totals.last_payment_date > supplier_invoices.invoice_date
+                            then payment_totals.last_payment_date
+                        else supplier_invoices.invoice_date
+                    end
         end as settled_date
     from supplier_invoices
     left join payment_totals
-        on payment_totals.supplier_invoice_id = supplier_invoices.supplier_invoice_id
+        on supplier_invoices.supplier_invoice_id = payment_totals.supplier_invoice_id
 
 ),
 
@@ -96,8 +99,8 @@ invoice_months as (
         month_ends.days_in_month
     from invoice_spans
     inner join month_ends
-        on month_ends.month_end >= invoice_spans.first_activity_date
-        and (invoice_spans.settled_date is null or month_ends.month_start <= invoice_spans.settled_date)
+        on invoice_spans.first_activity_date <= month_ends.month_end
+        and (invoice_spans.settled_date is null or invoice_spans.settled_date >= month_ends.month_start)
 
 ),
 
@@ -127,8 +130,8 @@ monthly_flows as (
         coalesce(monthly_payments.paid_amount_cny, 0) as paid_amount_cny
     from invoice_months
     left join monthly_payments
-        on monthly_payments.supplier_invoice_id = invoice_months.supplier_invoice_id
-        and monthly_payments.month_start = invoice_months.month_start
+        on invoice_months.supplier_invoice_id = monthly_payments.supplier_invoice_id
+        and invoice_months.month_start = monthly_payments.month_start
 
 ),
 

@@ -53,10 +53,10 @@ final as (
 
     from goods_receipts
     inner join live_purchase_orders
-        on live_purchase_orders.po_id = goods_receipts.po_id
+        on goods_receipts.po_id = live_purchase_orders.po_id
     left join purchase_order_lines
-        on purchase_order_lines.po_id = goods_receipts.po_id
-        and purchase_order_lines.po_line_no = goods_receipts.po_line_no
+        on goods_receipts.po_id = purchase_order_lines.po_id
+        and goods_receipts.po_line_no = purchase_order_lines.po_line_no
 
 )
 

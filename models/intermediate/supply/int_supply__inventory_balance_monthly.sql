@@ -19,7 +19,10 @@ ledger_months as (
 
 month_ends as (
 
-    select month_start, month_end, days_in_month
+    select
+        month_start,
+        month_end,
+        days_in_month
     from ledger_months
     where ledger = 'inventory'
 
@@ -62,7 +65,7 @@ position_months as (
         month_ends.days_in_month
     from positions
     inner join month_ends
-        on month_ends.month_start >= positions.first_month_start
+        on positions.first_month_start <= month_ends.month_start
 
 ),
 
@@ -74,9 +77,9 @@ monthly_flows as (
         coalesce(monthly_movements.movement_value_cny, 0) as movement_value_cny
     from position_months
     left join monthly_movements
-        on monthly_movements.product_id = position_months.product_id
-        and monthly_movements.warehouse_id = position_months.warehouse_id
-        and monthly_movements.month_start = position_months.month_start
+        on position_months.product_id = monthly_movements.product_id
+        and position_months.warehouse_id = monthly_movements.warehouse_id
+        and position_months.month_start = monthly_movements.month_start
 
 ),
 
@@ -96,7 +99,8 @@ with_previous as (
         balances.*,
         -- before a position's first movement month the balance is 0
         coalesce(
-            lag(inventory_value_cny) over (partition by product_id, warehouse_id order by month_start),
+            lag(balances.inventory_value_cny)
+                over (partition by balances.product_id, balances.warehouse_id order by balances.month_start),
             0
         ) as previous_month_end_value_cny
     from balances

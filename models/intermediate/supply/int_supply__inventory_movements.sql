@@ -40,7 +40,7 @@ final as (
 
     from movements
     inner join warehouses
-        on warehouses.warehouse_id = movements.warehouse_id
+        on movements.warehouse_id = warehouses.warehouse_id
 
 )
 

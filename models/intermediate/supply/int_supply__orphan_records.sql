@@ -53,7 +53,7 @@ named_purchase_orders as (
         supplier_invoices.invoice_date as document_date
     from supplier_invoice_lines
     inner join supplier_invoices
-        on supplier_invoices.supplier_invoice_id = supplier_invoice_lines.supplier_invoice_id
+        on supplier_invoice_lines.supplier_invoice_id = supplier_invoices.supplier_invoice_id
     where supplier_invoice_lines.po_id is not null
 
 ),
@@ -72,7 +72,7 @@ final as (
         named_purchase_orders.document_date
     from named_purchase_orders
     left join purchase_orders
-        on purchase_orders.po_id = named_purchase_orders.po_id
+        on named_purchase_orders.po_id = purchase_orders.po_id
     where purchase_orders.po_id is null
         or purchase_orders.po_status = 'cancelled'
 

@@ -46,7 +46,7 @@ final as (
 
     from purchase_order_lines
     inner join live_purchase_orders
-        on live_purchase_orders.po_id = purchase_order_lines.po_id
+        on purchase_order_lines.po_id = live_purchase_orders.po_id
 
 )
 

@@ -28,13 +28,15 @@ lines as (
         supplier_invoice_lines.unit_price,
         cast(supplier_invoice_lines.net_amount as decimal(38, 8)) as net_amount,
         cast(supplier_invoice_lines.tax_amount as decimal(38, 8)) as tax_amount,
-        cast(supplier_invoice_lines.net_amount + supplier_invoice_lines.tax_amount
-            as decimal(38, 8)) as gross_amount,
+        cast(
+            supplier_invoice_lines.net_amount + supplier_invoice_lines.tax_amount
+            as decimal(38, 8)
+        ) as gross_amount,
         supplier_invoices.invoice_date,
         supplier_invoices.month_start
     from supplier_invoice_lines
     inner join supplier_invoices
-        on supplier_invoices.supplier_invoice_id = supplier_invoice_lines.supplier_invoice_id
+        on supplier_invoice_lines.supplier_invoice_id = supplier_invoices.supplier_invoice_id
 
 ),
 

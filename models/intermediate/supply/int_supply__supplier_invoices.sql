@@ -46,13 +46,15 @@ totals as (
         coalesce(line_totals.line_count, 0) as line_count,
         cast(coalesce(line_totals.net_amount, 0) as decimal(38, 8)) as net_amount,
         cast(coalesce(line_totals.tax_amount, 0) as decimal(38, 8)) as tax_amount,
-        cast(coalesce(line_totals.net_amount, 0) + coalesce(line_totals.tax_amount, 0)
-            as decimal(38, 8)) as gross_amount,
+        cast(
+            coalesce(line_totals.net_amount, 0) + coalesce(line_totals.tax_amount, 0)
+            as decimal(38, 8)
+        ) as gross_amount,
         issued_invoices.invoice_date,
         issued_invoices.due_date
     from issued_invoices
     left join line_totals
-        on line_totals.supplier_invoice_id = issued_invoices.supplier_invoice_id
+        on issued_invoices.supplier_invoice_id = line_totals.supplier_invoice_id
 
 ),
 

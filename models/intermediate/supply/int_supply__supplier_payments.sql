@@ -30,7 +30,7 @@ paid_invoices as (
     from payments
     -- payments of cancelled invoices relieve nothing that counts
     inner join supplier_invoices
-        on supplier_invoices.supplier_invoice_id = payments.supplier_invoice_id
+        on payments.supplier_invoice_id = supplier_invoices.supplier_invoice_id
 
 ),
 

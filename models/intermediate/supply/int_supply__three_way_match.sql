@@ -45,9 +45,9 @@ received_by_invoice_date as (
         sum(goods_receipts.quantity) as received_quantity
     from supplier_invoice_lines
     inner join goods_receipts
-        on goods_receipts.po_id = supplier_invoice_lines.po_id
-        and goods_receipts.po_line_no = supplier_invoice_lines.po_line_no
-        and goods_receipts.receipt_date <= supplier_invoice_lines.invoice_date
+        on supplier_invoice_lines.po_id = goods_receipts.po_id
+        and supplier_invoice_lines.po_line_no = goods_receipts.po_line_no
+        and supplier_invoice_lines.invoice_date >= goods_receipts.receipt_date
     group by supplier_invoice_lines.supplier_invoice_id, supplier_invoice_lines.line_no
 
 ),
@@ -72,21 +72,21 @@ checks as (
         purchase_order_lines.po_id is not null as names_known_po_line,
         coalesce(
             abs(supplier_invoice_lines.unit_price - purchase_order_lines.unit_price)
-                <= 0.005 * purchase_order_lines.unit_price,
+            <= 0.005 * purchase_order_lines.unit_price,
             false
         ) as is_price_within_tolerance,
         cumulative_invoiced.cumulative_invoiced_quantity
-            <= coalesce(received_by_invoice_date.received_quantity, 0) as is_quantity_within_received
+        <= coalesce(received_by_invoice_date.received_quantity, 0) as is_quantity_within_received
     from supplier_invoice_lines
     inner join cumulative_invoiced
-        on cumulative_invoiced.supplier_invoice_id = supplier_invoice_lines.supplier_invoice_id
-        and cumulative_invoiced.line_no = supplier_invoice_lines.line_no
+        on supplier_invoice_lines.supplier_invoice_id = cumulative_invoiced.supplier_invoice_id
+        and supplier_invoice_lines.line_no = cumulative_invoiced.line_no
     left join purchase_order_lines
-        on purchase_order_lines.po_id = supplier_invoice_lines.po_id
-        and purchase_order_lines.po_line_no = supplier_invoice_lines.po_line_no
+        on supplier_invoice_lines.po_id = purchase_order_lines.po_id
+        and supplier_invoice_lines.po_line_no = purchase_order_lines.po_line_no
     left join received_by_invoice_date
-        on received_by_invoice_date.supplier_invoice_id = supplier_invoice_lines.supplier_invoice_id
-        and received_by_invoice_date.line_no = supplier_invoice_lines.line_no
+        on supplier_invoice_lines.supplier_invoice_id = received_by_invoice_date.supplier_invoice_id
+        and supplier_invoice_lines.line_no = received_by_invoice_date.line_no
 
 ),
 
@@ -120,8 +120,8 @@ final as (
         is_price_within_tolerance,
         is_quantity_within_received,
         names_known_po_line
-            and is_price_within_tolerance
-            and is_quantity_within_received as is_three_way_matched
+        and is_price_within_tolerance
+        and is_quantity_within_received as is_three_way_matched
 
     from checks
 

@@ -59,7 +59,7 @@ final as (
 
     from work_orders
     left join cost_totals
-        on cost_totals.work_order_id = work_orders.work_order_id
+        on work_orders.work_order_id = cost_totals.work_order_id
 
 )
 

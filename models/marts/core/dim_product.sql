@@ -16,7 +16,10 @@ standard_costs as (
 
 current_standard_costs as (
 
-    select product_id, standard_cost, valid_from
+    select
+        product_id,
+        standard_cost,
+        valid_from
     from standard_costs
     where is_current
 

@@ -167,7 +167,10 @@ unapplied_cash as (
 
 last_goods_receipts as (
 
-    select po_id, po_line_no, max(receipt_date) as last_receipt_date
+    select
+        po_id,
+        po_line_no,
+        max(receipt_date) as last_receipt_date
     from goods_receipts
     group by po_id, po_line_no
 
@@ -186,16 +189,19 @@ goods_received_not_invoiced as (
         purchase_order_lines.supplier_id as counterparty_id,
         purchase_order_lines.product_id,
         purchase_order_lines.currency,
-        cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity
-            as decimal(38, 8)) as gap_quantity,
-        cast(cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity
-            as decimal(38, 8)) * purchase_order_lines.unit_price as decimal(38, 8)) as gap_amount,
+        cast(
+            purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8)
+        ) as gap_quantity,
+        cast(
+            cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8))
+            * purchase_order_lines.unit_price as decimal(38, 8)
+        ) as gap_amount,
         receipt_fx.rate_to_cny,
         last_goods_receipts.last_receipt_date as document_date
     from purchase_order_lines
     inner join last_goods_receipts
-        on last_goods_receipts.po_id = purchase_order_lines.po_id
-        and last_goods_receipts.po_line_no = purchase_order_lines.po_line_no
+        on purchase_order_lines.po_id = last_goods_receipts.po_id
+        and purchase_order_lines.po_line_no = last_goods_receipts.po_line_no
     {{ fx_rate_join('purchase_order_lines.currency', 'last_goods_receipts.last_receipt_date', 'receipt_fx') }}
     where purchase_order_lines.received_quantity > purchase_order_lines.invoiced_quantity
 
@@ -236,7 +242,7 @@ final as (
         -- dates: when the gap started, the end of the data, and the age in between
         exceptions.document_date,
         as_of.as_of_date,
-        {{ dbt.datediff('exceptions.document_date', 'as_of.as_of_date', 'day') }} as age_days
+        {{ days_between('exceptions.document_date', 'as_of.as_of_date') }} as age_days
 
     from exceptions
     cross join as_of

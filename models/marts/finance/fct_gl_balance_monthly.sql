@@ -19,7 +19,9 @@ ledger_months as (
 
 month_ends as (
 
-    select month_start, month_end
+    select
+        month_start,
+        month_end
     from ledger_months
     where ledger = 'general_ledger'
 
@@ -72,7 +74,7 @@ position_months as (
         month_ends.month_end
     from positions
     inner join month_ends
-        on month_ends.month_start >= positions.first_month_start
+        on positions.first_month_start <= month_ends.month_start
 
 ),
 
@@ -83,12 +85,12 @@ monthly_flows as (
         coalesce(monthly_postings.period_debit_amount, 0) as period_debit_amount,
         coalesce(monthly_postings.period_credit_amount, 0) as period_credit_amount,
         coalesce(monthly_postings.period_debit_amount, 0)
-            - coalesce(monthly_postings.period_credit_amount, 0) as period_movement
+        - coalesce(monthly_postings.period_credit_amount, 0) as period_movement
     from position_months
     left join monthly_postings
-        on monthly_postings.account_code = position_months.account_code
-        and monthly_postings.company_code = position_months.company_code
-        and monthly_postings.month_start = position_months.month_start
+        on position_months.account_code = monthly_postings.account_code
+        and position_months.company_code = monthly_postings.company_code
+        and position_months.month_start = monthly_postings.month_start
 
 ),
 
@@ -97,7 +99,7 @@ balances as (
     select
         monthly_flows.*,
         {{ running_sum('period_movement', 'account_code, company_code') }} as closing_balance,
-        case when normal_balance = 'credit' then -1 else 1 end as normal_sign
+        case when monthly_flows.normal_balance = 'credit' then -1 else 1 end as normal_sign
     from monthly_flows
 
 ),

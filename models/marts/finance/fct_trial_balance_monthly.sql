@@ -83,7 +83,7 @@ final as (
         retained_earnings,
         current_year_result,
         total_assets
-            - (total_liabilities + total_equity + retained_earnings + current_year_result)
+        - (total_liabilities + total_equity + retained_earnings + current_year_result)
             as balance_sheet_difference,
 
         -- dates
@@ -92,7 +92,7 @@ final as (
 
         -- flags
         abs(total_assets - (total_liabilities + total_equity + retained_earnings + current_year_result)) < 0.005
-            and abs(period_debit_amount - period_credit_amount) < 0.005 as is_balanced
+        and abs(period_debit_amount - period_credit_amount) < 0.005 as is_balanced
 
     from normal_sign_totals
 

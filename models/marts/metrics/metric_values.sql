@@ -38,7 +38,9 @@ kpi_targets as (
 
 months as (
 
-    select distinct month_start, fiscal_month
+    select distinct
+        month_start,
+        fiscal_month
     from calendar
 
 ),
@@ -150,8 +152,9 @@ measured_values as (
         -- double (not dbt.type_float, which is single precision on DuckDB and Spark)
         case metric_frame.aggregation
             when 'sum' then cast(totals.numerator as double)
-            when 'ratio' then cast(totals.numerator as double)
-                / nullif(cast(totals.denominator as double), 0)
+            when 'ratio'
+                then cast(totals.numerator as double)
+                    / nullif(cast(totals.denominator as double), 0)
             when 'per_customer' then cast(totals.numerator as double)
                 / nullif(totals.customer_count, 0)
         end as value

@@ -39,9 +39,9 @@ flow_breaks as (
     from document_months
     -- only the months that are reconciled (int_reconciliation__months)
     inner join reconciliation_months
-        on reconciliation_months.reconciliation_code = document_months.reconciliation_code
-        and reconciliation_months.company_code = document_months.company_code
-        and reconciliation_months.month_start = document_months.month_start
+        on document_months.reconciliation_code = reconciliation_months.reconciliation_code
+        and document_months.company_code = reconciliation_months.company_code
+        and document_months.month_start = reconciliation_months.month_start
     where document_months.basis = 'flow'
         and abs(document_months.gl_amount - document_months.business_amount) > 0.01
 
@@ -55,12 +55,16 @@ balance_movements as (
             as cumulative_business_amount,
         {{ running_sum('gl_amount', 'reconciliation_code, company_code, document_type, document_key') }}
             as cumulative_gl_amount,
-        lead(month_start) over (
-            partition by reconciliation_code, company_code, document_type, document_key
-            order by month_start
+        lead(document_months.month_start) over (
+            partition by
+                document_months.reconciliation_code,
+                document_months.company_code,
+                document_months.document_type,
+                document_months.document_key
+            order by document_months.month_start
         ) as next_movement_month_start
     from document_months
-    where basis = 'balance'
+    where document_months.basis = 'balance'
 
 ),
 
@@ -85,11 +89,11 @@ balance_breaks as (
         'cumulative_to_month_end' as amount_basis
     from balance_movements
     inner join reconciliation_months
-        on reconciliation_months.reconciliation_code = balance_movements.reconciliation_code
-        and reconciliation_months.company_code = balance_movements.company_code
-        and reconciliation_months.month_start >= balance_movements.month_start
+        on balance_movements.reconciliation_code = reconciliation_months.reconciliation_code
+        and balance_movements.company_code = reconciliation_months.company_code
+        and balance_movements.month_start <= reconciliation_months.month_start
         and (
-            reconciliation_months.month_start < balance_movements.next_movement_month_start
+            balance_movements.next_movement_month_start > reconciliation_months.month_start
             or balance_movements.next_movement_month_start is null
         )
     where abs(balance_movements.cumulative_gl_amount - balance_movements.cumulative_business_amount) > 0.01

@@ -62,7 +62,11 @@ breaks as (
 
 business_side as (
 
-    select 'revenue' as reconciliation_code, company_code, month_start, sum(numerator) as business_amount
+    select
+        'revenue' as reconciliation_code,
+        company_code,
+        month_start,
+        sum(numerator) as business_amount
     from metric_components
     where metric_code = 'revenue'
     group by company_code, month_start
@@ -70,28 +74,40 @@ business_side as (
     union all
 
     select
-        'accounts_receivable',
+        'accounts_receivable' as reconciliation_code,
         company_code,
-        cast({{ dbt.date_trunc('month', 'month_end') }} as date),
-        sum(open_amount_cny)
+        cast({{ dbt.date_trunc('month', 'month_end') }} as date) as month_start,
+        sum(open_amount_cny) as business_amount
     from ar_balances
     group by company_code, cast({{ dbt.date_trunc('month', 'month_end') }} as date)
 
     union all
 
-    select 'inventory', company_code, month_start, sum(inventory_value_cny)
+    select
+        'inventory' as reconciliation_code,
+        company_code,
+        month_start,
+        sum(inventory_value_cny) as business_amount
     from inventory_balances
     group by company_code, month_start
 
     union all
 
-    select 'accounts_payable', company_code, month_start, sum(open_amount_cny)
+    select
+        'accounts_payable' as reconciliation_code,
+        company_code,
+        month_start,
+        sum(open_amount_cny) as business_amount
     from ap_balances
     group by company_code, month_start
 
     union all
 
-    select 'cash_receipts', company_code, receipt_month, sum(amount_cny)
+    select
+        'cash_receipts' as reconciliation_code,
+        company_code,
+        receipt_month as month_start,
+        sum(amount_cny) as business_amount
     from receipts
     group by company_code, receipt_month
 
@@ -136,11 +152,11 @@ months_with_flows as (
         coalesce(monthly_documents.document_difference, 0) as period_document_difference
     from reconciliation_months
     inner join reconciliations
-        on reconciliations.reconciliation_code = reconciliation_months.reconciliation_code
+        on reconciliation_months.reconciliation_code = reconciliations.reconciliation_code
     left join monthly_documents
-        on monthly_documents.reconciliation_code = reconciliation_months.reconciliation_code
-        and monthly_documents.company_code = reconciliation_months.company_code
-        and monthly_documents.month_start = reconciliation_months.month_start
+        on reconciliation_months.reconciliation_code = monthly_documents.reconciliation_code
+        and reconciliation_months.company_code = monthly_documents.company_code
+        and reconciliation_months.month_start = monthly_documents.month_start
 
 ),
 
@@ -150,12 +166,16 @@ measured as (
     select
         months_with_flows.*,
         case
-            when basis = 'balance' then {{ running_sum('period_gl_amount', 'reconciliation_code, company_code') }}
-            else period_gl_amount
+            when
+                months_with_flows.basis = 'balance'
+                then {{ running_sum('period_gl_amount', 'reconciliation_code, company_code') }}
+            else months_with_flows.period_gl_amount
         end as gl_amount,
         case
-            when basis = 'balance' then {{ running_sum('period_document_difference', 'reconciliation_code, company_code') }}
-            else period_document_difference
+            when
+                months_with_flows.basis = 'balance'
+                then {{ running_sum('period_document_difference', 'reconciliation_code, company_code') }}
+            else months_with_flows.period_document_difference
         end as document_difference
     from months_with_flows
 
@@ -177,13 +197,13 @@ compared as (
         measured.document_difference
     from measured
     left join business_side
-        on business_side.reconciliation_code = measured.reconciliation_code
-        and business_side.company_code = measured.company_code
-        and business_side.month_start = measured.month_start
+        on measured.reconciliation_code = business_side.reconciliation_code
+        and measured.company_code = business_side.company_code
+        and measured.month_start = business_side.month_start
     left join monthly_breaks
-        on monthly_breaks.reconciliation_code = measured.reconciliation_code
-        and monthly_breaks.company_code = measured.company_code
-        and monthly_breaks.month_start = measured.month_start
+        on measured.reconciliation_code = monthly_breaks.reconciliation_code
+        and measured.company_code = monthly_breaks.company_code
+        and measured.month_start = monthly_breaks.month_start
 
 ),
 

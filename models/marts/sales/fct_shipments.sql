@@ -29,7 +29,7 @@ final as (
         -- dates
         ship_date,
         requested_delivery_date,
-        {{ dbt.datediff('requested_delivery_date', 'ship_date', 'day') }} as days_after_requested_date,
+        {{ days_between('requested_delivery_date', 'ship_date') }} as days_after_requested_date,
 
         -- flags
         is_on_time,

@@ -23,7 +23,10 @@ supplier_invoice_lines as (
 
 received as (
 
-    select po_id, po_line_no, sum(quantity) as received_quantity
+    select
+        po_id,
+        po_line_no,
+        sum(quantity) as received_quantity
     from goods_receipts
     group by po_id, po_line_no
 
@@ -31,7 +34,10 @@ received as (
 
 invoiced as (
 
-    select po_id, po_line_no, sum(quantity) as invoiced_quantity
+    select
+        po_id,
+        po_line_no,
+        sum(quantity) as invoiced_quantity
     from supplier_invoice_lines
     group by po_id, po_line_no
 
@@ -55,7 +61,7 @@ final as (
         purchase_order_lines.ordered_quantity,
         purchase_order_lines.unit_price,
         cast(purchase_order_lines.ordered_quantity as decimal(38, 8))
-            * purchase_order_lines.unit_price as ordered_amount,
+        * purchase_order_lines.unit_price as ordered_amount,
         cast(coalesce(received.received_quantity, 0) as decimal(38, 8)) as received_quantity,
         cast(coalesce(invoiced.invoiced_quantity, 0) as decimal(38, 8)) as invoiced_quantity,
 
@@ -65,11 +71,11 @@ final as (
 
     from purchase_order_lines
     left join received
-        on received.po_id = purchase_order_lines.po_id
-        and received.po_line_no = purchase_order_lines.po_line_no
+        on purchase_order_lines.po_id = received.po_id
+        and purchase_order_lines.po_line_no = received.po_line_no
     left join invoiced
-        on invoiced.po_id = purchase_order_lines.po_id
-        and invoiced.po_line_no = purchase_order_lines.po_line_no
+        on purchase_order_lines.po_id = invoiced.po_id
+        and purchase_order_lines.po_line_no = invoiced.po_line_no
 
 )
 

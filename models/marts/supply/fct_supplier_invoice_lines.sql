@@ -56,8 +56,8 @@ final as (
 
     from supplier_invoice_lines
     inner join three_way_match
-        on three_way_match.supplier_invoice_id = supplier_invoice_lines.supplier_invoice_id
-        and three_way_match.line_no = supplier_invoice_lines.line_no
+        on supplier_invoice_lines.supplier_invoice_id = three_way_match.supplier_invoice_id
+        and supplier_invoice_lines.line_no = three_way_match.line_no
 
 )
 

@@ -9,7 +9,8 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['product_id', 'valid_from'], mode='snapshot', extract='erp_standard_costs') }}
+    {{ current_version('source', primary_key=['product_id', 'valid_from'],
+                        mode='snapshot', extract='erp_standard_costs') }}
 
 ),
 

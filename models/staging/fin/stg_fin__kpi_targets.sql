@@ -9,7 +9,8 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['company_code', 'fiscal_month', 'metric_code'], mode='snapshot', extract='fin_kpi_targets') }}
+    {{ current_version('source', primary_key=['company_code', 'fiscal_month', 'metric_code'],
+                        mode='snapshot', extract='fin_kpi_targets') }}
 
 ),
 
