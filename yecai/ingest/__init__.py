@@ -8,7 +8,7 @@ no-op; see load.py for the ledger rules and validate.py for the value rules.
 
 Modules: discover (find the files, wait until they are complete) -> files (open one
 regular file safely) -> encoding (text decoding) -> records (records too long to read) ->
-readers (one per format, into one staging shape) -> validate (shared SQL checks and casts)
+readers (one module per format, into one staging shape) -> validate (shared SQL checks and casts)
 -> load (ledger decisions and the per-file transaction) -> report (summary and exit code).
 """
 

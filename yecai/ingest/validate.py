@@ -1,6 +1,6 @@
 """The one validation-and-cast path every format goes through, in DuckDB SQL.
 
-Each reader leaves the same staging view behind (see readers.py): the delivery's rows as
+Each reader leaves the same staging view behind (see readers/shape.py): the delivery's rows as
 VARCHAR contract columns plus `__row` (1-based data row number), `__malformed` (set when
 the row could not even be split into columns) and `__raw` (the original record as JSON
 text, when the reader has it). From there this module generates, per contract column, one
