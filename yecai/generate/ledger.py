@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from yecai.generate import calendar as cal
-from yecai.generate.config import COMPANIES, GeneratorConfig
+from yecai.generate.config import COMPANIES, DefectRates, GeneratorConfig
 from yecai.generate.inventory import opening_reference
 from yecai.generate.master import MasterData
 from yecai.generate.procurement import Procurement
@@ -72,69 +72,123 @@ class _Journals:
         return df
 
 
-def _doc_gross(lines: pd.DataFrame, key: str) -> pd.DataFrame:
-    return lines.groupby(key).agg(net=("net_amount", "sum"), tax=("tax_amount", "sum"))
-
-
 def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procurement,
                  prod: Production, moves: pd.DataFrame) -> Ledger:
+    """Every document type's journals, then the manual ones; the step order fixes journal keys and draws."""
     rng = cfg.rng("ledger")
+    rates = cfg.defects
     j = _Journals()
-    defects: list[pd.DataFrame] = []
+    inv = _issued(md, sales.invoices, sales.invoice_lines, "invoice_id")
+    defects = _sales_invoice_journals(j, rng, rates, inv)
+    defects.append(_receipt_journals(j, rng, rates, md, sales, inv))
+    _write_off_journals(j, sales.write_offs, inv)
+    moves = _valued(md, moves)
+    _shipment_journals(j, moves)
+    defects.append(_goods_receipt_journals(j, rng, rates, md, proc.goods_receipts))
+    _production_journals(j, prod, moves)
+    _opening_journals(j, moves)
+    si = _issued(md, proc.supplier_invoices, proc.supplier_invoice_lines, "supplier_invoice_id")
+    defects += _supplier_invoice_journals(j, rng, rates, si)
+    _supplier_payment_journals(j, md, proc.payments, si)
+    defects.append(_manual_journals(cfg, rng, j))
+    lines = _finalise(j.frame(), rng)
+    return Ledger(journal_lines=lines.drop(columns=["jkey"]), defects=_with_journal_ids(defects, lines))
 
-    # ---- sales invoices and credit notes ---------------------------------------------
-    inv = current(sales.invoices, ["invoice_id"])
-    inv = inv[inv["invoice_status"] == "issued"].reset_index(drop=True)
-    amounts = _doc_gross(sales.invoice_lines, "invoice_id").reindex(inv["invoice_id"])
-    inv["net"], inv["tax"] = amounts["net"].to_numpy(), amounts["tax"].to_numpy()
-    inv["rate"] = md.rates_at(inv["currency"].to_numpy(), inv["invoice_date"].to_numpy())
-    sign = np.where(inv["invoice_type"] == "invoice", 1.0, -1.0)
-    gross = inv["net"] + inv["tax"]
-    is_invoice = (inv["invoice_type"] == "invoice").to_numpy()
-    d = cfg.defects
-    not_posted = pick(rng, len(inv), d.invoice_not_posted) & is_invoice
-    amount_diff = pick(rng, len(inv), d.invoice_posting_amount_diff) & is_invoice & ~not_posted
+
+def _issued(md: MasterData, docs: pd.DataFrame, lines: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Issued documents in their current version, with net, tax and the rate of their invoice date."""
+    out = current(docs, [key])
+    out = out[out["invoice_status"] == "issued"].reset_index(drop=True)
+    amounts = lines.groupby(key).agg(net=("net_amount", "sum"), tax=("tax_amount", "sum")).reindex(out[key])
+    out["net"], out["tax"] = amounts["net"].to_numpy(), amounts["tax"].to_numpy()
+    out["rate"] = md.rates_at(out["currency"].to_numpy(), out["invoice_date"].to_numpy())
+    return out
+
+
+@dataclass
+class _InvoicePostings:
+    """When each issued sales document is posted, and the posting defects chosen for it."""
+
+    not_posted: np.ndarray
+    amount_diff: np.ndarray
+    wrong_month: np.ndarray
+    twice: np.ndarray
+    diff: np.ndarray  # CNY keyed in wrongly, on AR and revenue alike
+    day: np.ndarray
+    repost_day: np.ndarray  # when a duplicate is keyed in again
+
+
+def _invoice_postings(rng: np.random.Generator, rates: DefectRates, inv: pd.DataFrame,
+                      is_invoice: np.ndarray) -> _InvoicePostings:
+    """Invoices (never credit notes) posted not at all, with a wrong amount, in the next month or twice."""
+    not_posted = pick(rng, len(inv), rates.invoice_not_posted) & is_invoice
+    amount_diff = pick(rng, len(inv), rates.invoice_posting_amount_diff) & is_invoice & ~not_posted
     in_last_month = inv["invoice_date"].to_numpy().astype("datetime64[M]") == cal.END.astype("datetime64[M]")
-    wrong_month = (pick(rng, len(inv), d.invoice_posted_wrong_month)
+    wrong_month = (pick(rng, len(inv), rates.invoice_posted_wrong_month)
                    & is_invoice & ~not_posted & ~amount_diff & ~in_last_month)
-    twice = pick(rng, len(inv), d.invoice_posted_twice) & is_invoice & ~not_posted & ~amount_diff & ~wrong_month
+    twice = pick(rng, len(inv), rates.invoice_posted_twice) & is_invoice & ~not_posted & ~amount_diff & ~wrong_month
     diff = np.where(amount_diff, rng.choice([-1, 1], len(inv)) * np.round(rng.uniform(1, 800, len(inv)), 2), 0.0)
     post_day = inv["invoice_date"].to_numpy().astype("datetime64[D]")
     post_day = np.where(wrong_month, cal.month_end(post_day) + rng.integers(1, 5, len(inv)), post_day)
+    repost_day = post_day + rng.integers(1, 4, len(inv))
+    return _InvoicePostings(not_posted=not_posted, amount_diff=amount_diff, wrong_month=wrong_month, twice=twice,
+                            diff=diff, day=post_day, repost_day=repost_day)
+
+
+def _sales_invoice_journals(j: _Journals, rng: np.random.Generator, rates: DefectRates,
+                            inv: pd.DataFrame) -> list[pd.DataFrame]:
+    """Sales invoices and credit notes: AR against revenue and output VAT; returns their posting defects."""
+    sign = np.where(inv["invoice_type"] == "invoice", 1.0, -1.0)
+    gross = inv["net"] + inv["tax"]
+    is_invoice = (inv["invoice_type"] == "invoice").to_numpy()
+    p = _invoice_postings(rng, rates, inv, is_invoice)
     stype = np.where(is_invoice, "sales_invoice", "credit_note")
     rev_cny, ar_cny = sign * inv["net"] * inv["rate"], sign * gross * inv["rate"]
-    repost_day = post_day + rng.integers(1, 4, len(inv))  # when a duplicate is keyed in again
-    for mask, extra in ((~not_posted, None), (twice, "duplicate")):
+
+    def post(mask: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """One journal per masked document, posted on `day`; returns the journals' keys."""
         sub = inv[mask]
         k = j.keys(len(sub))
-        day = repost_day[mask] if extra else post_day[mask]
         desc = np.char.add("销售发票 Sales invoice ", sub["invoice_id"].to_numpy().astype(str))
-        j.add(k, sub["company_code"], day, AR, ar_cny[mask] + diff[mask], "round", sub["currency"],
+        j.add(k, sub["company_code"], day, AR, ar_cny[mask] + p.diff[mask], "round", sub["currency"],
               (sign * gross)[mask], stype[mask], sub["invoice_id"], desc)
-        j.add(k, sub["company_code"], day, REVENUE, -rev_cny[mask] - diff[mask], "round", sub["currency"],
+        j.add(k, sub["company_code"], day, REVENUE, -rev_cny[mask] - p.diff[mask], "round", sub["currency"],
               -(sign * inv["net"])[mask], stype[mask], sub["invoice_id"], desc)
         j.add(k, sub["company_code"], day, OUTPUT_VAT, 0, "plug", sub["currency"],
               -(sign * inv["tax"])[mask], stype[mask], sub["invoice_id"], desc, drop_if_zero=True)
-        if extra:
-            twice_keys = k
-        else:
-            main_key = pd.Series(k, index=sub["invoice_id"].to_numpy())
-    defects.append(_gl_defects("invoice_not_posted", "missing_in_gl", inv[not_posted], "invoice_id", "invoice_date",
-                               post_day[not_posted], rev_cny[not_posted], ar_cny[not_posted], None))
-    defects.append(_gl_defects("invoice_posting_amount_diff", "amount_mismatch", inv[amount_diff], "invoice_id",
-                               "invoice_date", post_day[amount_diff], diff[amount_diff], diff[amount_diff],
-                               main_key.reindex(inv.loc[amount_diff, "invoice_id"]).to_numpy()))
-    defects.append(_gl_defects("invoice_posted_wrong_month", "period_mismatch", inv[wrong_month], "invoice_id",
-                               "invoice_date", post_day[wrong_month], rev_cny[wrong_month], ar_cny[wrong_month],
-                               main_key.reindex(inv.loc[wrong_month, "invoice_id"]).to_numpy()))
-    defects.append(_gl_defects("invoice_posted_twice", "duplicate_posting", inv[twice], "invoice_id", "invoice_date",
-                               repost_day[twice], rev_cny[twice], ar_cny[twice], twice_keys))
-    inv_rate = inv.set_index("invoice_id")["rate"]
+        return k
 
-    # ---- receipts and cash application -------------------------------------------------
+    posted = ~p.not_posted
+    main_key = pd.Series(post(posted, p.day[posted]), index=inv.loc[posted, "invoice_id"].to_numpy())
+    twice_keys = post(p.twice, p.repost_day[p.twice])
+    return _invoice_defects(inv, p, rev_cny, ar_cny, main_key, twice_keys)
+
+
+def _invoice_defects(inv: pd.DataFrame, p: _InvoicePostings, rev_cny: pd.Series, ar_cny: pd.Series,
+                     main_key: pd.Series, twice_keys: np.ndarray) -> list[pd.DataFrame]:
+    """Answer-key rows of the sales invoices posted wrongly, naming the journals that show it."""
+    return [
+        _gl_defects("invoice_not_posted", "missing_in_gl", inv[p.not_posted], "invoice_id", "invoice_date",
+                    p.day[p.not_posted], rev_cny[p.not_posted], ar_cny[p.not_posted], None),
+        _gl_defects("invoice_posting_amount_diff", "amount_mismatch", inv[p.amount_diff], "invoice_id",
+                    "invoice_date", p.day[p.amount_diff], p.diff[p.amount_diff], p.diff[p.amount_diff],
+                    main_key.reindex(inv.loc[p.amount_diff, "invoice_id"]).to_numpy()),
+        _gl_defects("invoice_posted_wrong_month", "period_mismatch", inv[p.wrong_month], "invoice_id",
+                    "invoice_date", p.day[p.wrong_month], rev_cny[p.wrong_month], ar_cny[p.wrong_month],
+                    main_key.reindex(inv.loc[p.wrong_month, "invoice_id"]).to_numpy()),
+        _gl_defects("invoice_posted_twice", "duplicate_posting", inv[p.twice], "invoice_id", "invoice_date",
+                    p.repost_day[p.twice], rev_cny[p.twice], ar_cny[p.twice], twice_keys),
+    ]
+
+
+def _receipt_journals(j: _Journals, rng: np.random.Generator, rates: DefectRates, md: MasterData, sales: Sales,
+                      inv: pd.DataFrame) -> pd.DataFrame:
+    """Customer receipts: cash in, AR cleared at the invoice's rate, the rest held as advances, the
+    FX difference plugged; returns the answer-key rows of the receipts not posted."""
+    inv_rate = inv.set_index("invoice_id")["rate"]
     rc = sales.receipts.reset_index(drop=True)
     rc["rate"] = md.rates_at(rc["currency"].to_numpy(), rc["receipt_date"].to_numpy())
-    rc_missing = pick(rng, len(rc), d.receipt_not_posted)
+    rc_missing = pick(rng, len(rc), rates.receipt_not_posted)
     rc_key = pd.Series(j.keys(len(rc)), index=rc["receipt_id"].to_numpy())
     posted = rc[~rc_missing]
     desc = np.char.add("收款 Customer receipt ", posted["receipt_id"].to_numpy().astype(str))
@@ -157,12 +211,14 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(rc_key[posted["receipt_id"]].to_numpy(), posted["company_code"], posted["receipt_date"], FX, 0, "plug",
           "CNY", np.nan, "receipt", posted["receipt_id"], "汇兑损益 FX difference", drop_if_zero=True)
     missing = rc[rc_missing]
-    defects.append(_gl_defects("receipt_not_posted", "missing_in_gl", missing, "receipt_id", "receipt_date",
-                               missing["receipt_date"].to_numpy(), missing["amount"] * missing["rate"],
-                               None, None, reconciliations="cash_receipts;accounts_receivable"))
+    return _gl_defects("receipt_not_posted", "missing_in_gl", missing, "receipt_id", "receipt_date",
+                       missing["receipt_date"].to_numpy(), missing["amount"] * missing["rate"],
+                       None, None, reconciliations="cash_receipts;accounts_receivable")
 
-    # ---- write-offs ---------------------------------------------------------------------
-    wo = sales.write_offs.merge(inv[["invoice_id", "company_code", "currency", "rate"]], on="invoice_id")
+
+def _write_off_journals(j: _Journals, write_offs: pd.DataFrame, inv: pd.DataFrame) -> None:
+    """Bad debts written off: AR cleared at the invoice's rate against bad-debt expense."""
+    wo = write_offs.merge(inv[["invoice_id", "company_code", "currency", "rate"]], on="invoice_id")
     k = j.keys(len(wo))
     desc = np.char.add("坏账核销 Write-off ", wo["write_off_id"].to_numpy().astype(str))
     j.add(k, wo["company_code"], wo["write_off_date"], AR, -wo["amount"] * wo["rate"], "round", wo["currency"],
@@ -170,10 +226,16 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(k, wo["company_code"], wo["write_off_date"], BAD_DEBT, 0, "plug", wo["currency"], wo["amount"],
           "write_off", wo["write_off_id"], desc)
 
-    # ---- inventory: shipments, goods receipts, production, opening balance -------------
+
+def _valued(md: MasterData, moves: pd.DataFrame) -> pd.DataFrame:
+    """Inventory movements with their CNY value and the inventory account of their product."""
     ptype = md.products.set_index("product_id")["product_type"]
-    moves = moves.assign(value=moves["quantity"] * moves["unit_cost"],
-                         inv_account=moves["product_id"].map(ptype).map(INVENTORY_ACCOUNT))
+    return moves.assign(value=moves["quantity"] * moves["unit_cost"],
+                        inv_account=moves["product_id"].map(ptype).map(INVENTORY_ACCOUNT))
+
+
+def _shipment_journals(j: _Journals, moves: pd.DataFrame) -> None:
+    """Sales shipments: finished goods out at standard cost against cost of goods sold."""
     sh = moves[moves["movement_type"] == "sales_shipment"]
     k = j.keys(len(sh))
     desc = np.char.add("销售出库 Shipment ", sh["reference_id"].to_numpy().astype(str))
@@ -182,8 +244,13 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(k, sh["company_code"], sh["movement_date"], COGS, 0, "plug", "CNY", np.nan,
           "shipment", sh["reference_id"], desc)
 
-    gr = proc.goods_receipts[~proc.goods_receipts["is_orphan"]].reset_index(drop=True)
-    gr_missing = pick(rng, len(gr), d.goods_receipt_not_posted)
+
+def _goods_receipt_journals(j: _Journals, rng: np.random.Generator, rates: DefectRates, md: MasterData,
+                            goods_receipts: pd.DataFrame) -> pd.DataFrame:
+    """Goods receipts: raw materials in at standard against GRNI at the PO price, the price variance
+    plugged; returns the answer-key rows of the receipts not posted."""
+    gr = goods_receipts[~goods_receipts["is_orphan"]].reset_index(drop=True)
+    gr_missing = pick(rng, len(gr), rates.goods_receipt_not_posted)
     gr_value = gr["quantity"] * gr["unit_cost"]
     gr_rate = md.rates_at(gr["currency"].to_numpy(), gr["receipt_date"].to_numpy())
     g = gr[~gr_missing]
@@ -197,21 +264,16 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(k, g["company_code"], g["receipt_date"], PPV, 0, "plug", "CNY", np.nan, "goods_receipt",
           g["goods_receipt_id"], desc, drop_if_zero=True)
     m = gr[gr_missing]
-    defects.append(_gl_defects("goods_receipt_not_posted", "missing_in_gl", m, "goods_receipt_id", "receipt_date",
-                               m["receipt_date"].to_numpy(), gr_value[gr_missing], None, None,
-                               reconciliations="inventory"))
+    return _gl_defects("goods_receipt_not_posted", "missing_in_gl", m, "goods_receipt_id", "receipt_date",
+                       m["receipt_date"].to_numpy(), gr_value[gr_missing], None, None, reconciliations="inventory")
 
-    _production_journals(j, prod, moves)
-    _opening_journals(j, moves)
 
-    # ---- supplier invoices and payments -----------------------------------------------
-    si = current(proc.supplier_invoices, ["supplier_invoice_id"])
-    si = si[si["invoice_status"] == "issued"].reset_index(drop=True)
-    sam = _doc_gross(proc.supplier_invoice_lines, "supplier_invoice_id").reindex(si["supplier_invoice_id"])
-    si["net"], si["tax"] = sam["net"].to_numpy(), sam["tax"].to_numpy()
-    si["rate"] = md.rates_at(si["currency"].to_numpy(), si["invoice_date"].to_numpy())
-    si_missing = pick(rng, len(si), d.supplier_invoice_not_posted)
-    si_diff_mask = pick(rng, len(si), d.supplier_invoice_posting_amount_diff) & ~si_missing
+def _supplier_invoice_journals(j: _Journals, rng: np.random.Generator, rates: DefectRates,
+                               si: pd.DataFrame) -> list[pd.DataFrame]:
+    """Supplier invoices: AP against input VAT and GRNI; returns the answer-key rows of those not
+    posted or posted with a wrong amount."""
+    si_missing = pick(rng, len(si), rates.supplier_invoice_not_posted)
+    si_diff_mask = pick(rng, len(si), rates.supplier_invoice_posting_amount_diff) & ~si_missing
     si_diff = np.where(si_diff_mask, rng.choice([-1, 1], len(si)) * np.round(rng.uniform(1, 500, len(si)), 2), 0.0)
     p = si[~si_missing]
     k = j.keys(len(p))
@@ -225,16 +287,20 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(k, p["company_code"], p["invoice_date"], GRNI, 0, "plug", p["currency"], p["net"],
           "supplier_invoice", p["supplier_invoice_id"], desc)
     ap_cny = (si["net"] + si["tax"]) * si["rate"]
-    defects.append(_gl_defects("supplier_invoice_not_posted", "missing_in_gl", si[si_missing], "supplier_invoice_id",
-                               "invoice_date", si.loc[si_missing, "invoice_date"].to_numpy(), None,
-                               ap_cny[si_missing], None, reconciliations="accounts_payable"))
-    defects.append(_gl_defects("supplier_invoice_posting_amount_diff", "amount_mismatch", si[si_diff_mask],
-                               "supplier_invoice_id", "invoice_date", si.loc[si_diff_mask, "invoice_date"].to_numpy(),
-                               None, si_diff[si_diff_mask],
-                               si_key.reindex(si.loc[si_diff_mask, "supplier_invoice_id"]).to_numpy(),
-                               reconciliations="accounts_payable"))
+    return [
+        _gl_defects("supplier_invoice_not_posted", "missing_in_gl", si[si_missing], "supplier_invoice_id",
+                    "invoice_date", si.loc[si_missing, "invoice_date"].to_numpy(), None,
+                    ap_cny[si_missing], None, reconciliations="accounts_payable"),
+        _gl_defects("supplier_invoice_posting_amount_diff", "amount_mismatch", si[si_diff_mask],
+                    "supplier_invoice_id", "invoice_date", si.loc[si_diff_mask, "invoice_date"].to_numpy(),
+                    None, si_diff[si_diff_mask], si_key.reindex(si.loc[si_diff_mask, "supplier_invoice_id"]).to_numpy(),
+                    reconciliations="accounts_payable"),
+    ]
 
-    pay = proc.payments.merge(si[["supplier_invoice_id", "company_code", "rate"]], on="supplier_invoice_id")
+
+def _supplier_payment_journals(j: _Journals, md: MasterData, payments: pd.DataFrame, si: pd.DataFrame) -> None:
+    """Supplier payments: AP cleared at the invoice's rate, cash out at the payment's, FX difference plugged."""
+    pay = payments.merge(si[["supplier_invoice_id", "company_code", "rate"]], on="supplier_invoice_id")
     pay_rate = md.rates_at(pay["currency"].to_numpy(), pay["payment_date"].to_numpy())
     k = j.keys(len(pay))
     desc = np.char.add("付款 Supplier payment ", pay["payment_id"].to_numpy().astype(str))
@@ -245,12 +311,13 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     j.add(k, pay["company_code"], pay["payment_date"], FX, 0, "plug", "CNY", np.nan, "supplier_payment",
           pay["payment_id"], "汇兑损益 FX difference", drop_if_zero=True)
 
-    manual_defects = _manual_journals(cfg, rng, j)
-    lines = _finalise(j.frame(), rng)
+
+def _with_journal_ids(defects: list[pd.DataFrame], lines: pd.DataFrame) -> pd.DataFrame:
+    """The answer-key rows, each naming the journal that shows its defect (none if it is missing)."""
     key_to_id = lines.drop_duplicates("jkey").set_index("jkey")["journal_id"]
-    out = pd.concat([*defects, manual_defects], ignore_index=True)
+    out = pd.concat(defects, ignore_index=True)
     out["journal_ids"] = [key_to_id.get(k, None) if pd.notna(k) else None for k in out.pop("jkey")]
-    return Ledger(journal_lines=lines.drop(columns=["jkey"]), defects=out)
+    return out
 
 
 def _gl_defects(kind: str, reason: str, docs: pd.DataFrame, id_col: str, date_col: str, posting_day,
@@ -320,7 +387,7 @@ def _opening_journals(j: _Journals, moves: pd.DataFrame) -> None:
         j.add(k, company, [cal.START], CAPITAL, 0, "plug", "CNY", np.nan, "manual", ref, "期初余额 Opening balance")
 
 
-def _manual_journals(cfg: GeneratorConfig, rng, j: _Journals) -> pd.DataFrame:
+def _manual_journals(cfg: GeneratorConfig, rng: np.random.Generator, j: _Journals) -> pd.DataFrame:
     """Month-end manual journals. Accruals to admin expenses are routine and touch no
     reconciled account; manual revenue accruals straight to AR are reconciliation breaks."""
     months = np.arange(cal.START.astype("datetime64[M]"), cal.END.astype("datetime64[M]") + 1)
@@ -361,7 +428,7 @@ def _rounding_stream(df: pd.DataFrame) -> pd.Series:
     return keys.groupby(list(keys.columns), sort=True).ngroup()
 
 
-def _finalise(df: pd.DataFrame, rng) -> pd.DataFrame:
+def _finalise(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Round, balance each journal with its plug line, number journals by posting date."""
     rounded = df["kind"] == "round"
     df["stream"] = _rounding_stream(df)
