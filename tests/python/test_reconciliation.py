@@ -148,6 +148,23 @@ def test_flow_breaks_show_in_their_months_and_balance_breaks_persist(breaks, exp
             assert months == list(pd.period_range(months[0], MONTHS[-1], freq="M")), e
 
 
+def test_break_journal_lines_are_the_listed_journals_as_delivered(demo_warehouse, breaks, books):
+    """fct_reconciliation_break_journal_lines holds, for every break, exactly the journals of
+    gl_journal_ids, line by line as the GL delivered them."""
+    bridge = _read(demo_warehouse, "select * from marts.fct_reconciliation_break_journal_lines")
+    key = ["reconciliation_code", "company_code", "month_start", "document_type", "document_key"]
+    listed = {tuple(row[k] for k in key): set(row["gl_journal_ids"].split(", "))
+              if isinstance(row["gl_journal_ids"], str) else set() for _, row in breaks.iterrows()}
+    found = bridge.groupby(key)["journal_id"].agg(set).to_dict()
+    assert len(bridge) > 0 and set(found) <= set(listed)
+    assert {k: v for k, v in listed.items() if v} == found
+    delivered = books.journal_lines.set_index(["journal_id", "line_no"])
+    lines = delivered.loc[list(zip(bridge["journal_id"], bridge["line_no"], strict=True))]
+    assert (lines["company_code"].to_numpy() == bridge["company_code"].to_numpy()).all()
+    assert np.allclose(lines["debit_amount"].astype(float), bridge["debit_amount"].astype(float))
+    assert np.allclose(lines["credit_amount"].astype(float), bridge["credit_amount"].astype(float))
+
+
 def test_monthly_differences_match_the_books_and_are_fully_explained(demo_warehouse, books):
     """Both sides of every reconciliation equal plain pandas from the landing files; the
     difference equals Σ listed breaks + sub-cent rounding, leaving nothing unexplained."""

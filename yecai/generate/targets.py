@@ -44,6 +44,7 @@ def build_targets(cfg: GeneratorConfig, sales: Sales, rates_at) -> pd.DataFrame:
                       "inventory_value": round(revenue * 1.1, -3),
                       "customer_lifetime_value": round(revenue / 40, -2), "unit_output_cost": 450.0}
             for code in metric_codes():
-                value = scaled[code] if code in scaled else _LEVELS[code]
-                rows.append((company, str(month), code, value))
+                value = scaled.get(code, _LEVELS.get(code))
+                if value is not None:  # an indicator FP&A set no target for has no rows
+                    rows.append((company, str(month), code, value))
     return pd.DataFrame(rows, columns=["company_code", "fiscal_month", "metric_code", "target_value"])

@@ -1,44 +1,11 @@
 -- Grain: one row per reconciliation, company, document key, GL journal and month: the
--- journal's amount on the reconciliation's GL accounts (seed reconciliations: account role,
--- optional source type, normal-balance or debit-only amount), per the document it names.
--- document_key is the source_id, or the journal itself for journals naming no document
--- (manual journals), so that each such journal is a break of its own.
+-- journal's amount on the reconciliation's GL accounts (its lines in
+-- int_reconciliation__gl_lines), per the document it names.
 with
-
-journal_lines as (
-
-    select * from {{ ref('int_finance__journal_lines') }}
-
-),
-
-reconciliations as (
-
-    select * from {{ ref('reconciliations') }}
-
-),
 
 reconciled_lines as (
 
-    select
-        reconciliations.reconciliation_code,
-        journal_lines.company_code,
-        journal_lines.source_type as document_type,
-        journal_lines.source_id as document_id,
-        coalesce(journal_lines.source_id, journal_lines.journal_id) as document_key,
-        journal_lines.journal_id,
-        journal_lines.posting_date,
-        journal_lines.month_start,
-        case
-            when reconciliations.gl_amount_side = 'debit' then journal_lines.debit_amount
-            else journal_lines.normal_balance_amount
-        end as amount
-    from journal_lines
-    inner join reconciliations
-        on journal_lines.account_role = reconciliations.gl_account_role
-        and (
-            reconciliations.gl_source_type is null
-            or journal_lines.source_type = reconciliations.gl_source_type
-        )
+    select * from {{ ref('int_reconciliation__gl_lines') }}
 
 ),
 
