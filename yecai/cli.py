@@ -140,6 +140,22 @@ def audit(database: Path | None, data_docs: bool) -> None:
 
 
 @main.command()
+@_path_option("--database", settings.warehouse_path, "Warehouse DuckDB file to document.")
+def docs(database: Path | None) -> None:
+    """Build the documentation site of the working warehouse (dbt docs as one static page that
+    opens from disk, the gate's Data Docs inside) into $YECAI_DATA_DIR/docs. `yecai run`
+    publishes the site of each release with it, in the published folder's docs/."""
+    from yecai.docs import DocsError, build_site
+
+    gx_docs = settings.data_dir() / "gx" / "uncommitted" / "data_docs" / "local_site"
+    try:
+        index = build_site(database or settings.warehouse_path(), settings.data_dir() / "docs", gx_docs)
+    except DocsError as error:
+        _fail(f"yecai docs: {error}")
+    click.echo(f"docs: {index}")
+
+
+@main.command()
 @click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def compare(before: Path, after: Path) -> None:

@@ -41,6 +41,15 @@ def run_dbt(args: list[str], database: Path | None = None) -> int:
                           preexec_fn=_die_with_parent).returncode
 
 
+def run_dbt_captured(args: list[str], database: Path | None = None) -> subprocess.CompletedProcess:
+    """run_dbt with dbt's output captured (for a stage that reports one line, not dbt's log)."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), *args, "--project-dir", str(settings.PROJECT_DIR),
+               "--profiles-dir", str(settings.PROJECT_DIR)]
+    return subprocess.run(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), capture_output=True,
+                          text=True, preexec_fn=_die_with_parent)
+
+
 # dbt's JSON log events that mark a finished node (model, test, seed, unit test).
 _NODE_RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult",
                        "LogSnapshotResult"}

@@ -4,6 +4,7 @@ copy of each table, both replaced atomically so that no reader ever sees a parti
 published_dir after a publish:
     yecai.duckdb         the current release (renamed onto; a reader keeps its old inode)
     parquet              symlink to .releases/<run_id>/parquet: <schema>.<table>.parquet
+    docs                 symlink to .releases/<run_id>/docs: the documentation site (docs.py)
     publication.json     run id, time and row counts of the current release
     .releases/<run_id>/  the current and the previous release (a reader may still read it)
 """
@@ -16,7 +17,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ import duckdb
 
 DATABASE_NAME = "yecai.duckdb"  # its stem is the catalog name the semantic manifest uses
 PARQUET = "parquet"
+DOCS = "docs"
 PUBLICATION_JSON = "publication.json"
 RELEASES = ".releases"
 TMP_PREFIX = ".tmp-"
@@ -243,10 +245,27 @@ def _swap(published_dir: Path, temp_database: Path, run_id: str) -> None:
     for path in [*sorted((release / PARQUET).iterdir()), release / PARQUET, temp_database]:
         _fsync(path)  # on disk before anything points at it (a power cut, not only a kill)
     os.replace(temp_database, published_dir / DATABASE_NAME)
-    link = published_dir / f"{TMP_PREFIX}{PARQUET}"
-    os.symlink(Path(RELEASES) / run_id / PARQUET, link)  # relative: the folder can move
-    os.replace(link, published_dir / PARQUET)
+    _point(published_dir, PARQUET, run_id)
+
+
+def _point(published_dir: Path, name: str, run_id: str) -> None:
+    """Atomically point the link published_dir/<name> at the release's folder of that name."""
+    link = published_dir / f"{TMP_PREFIX}{name}"
+    link.unlink(missing_ok=True)
+    os.symlink(Path(RELEASES) / run_id / name, link)  # relative: the folder can move
+    os.replace(link, published_dir / name)
     _fsync(published_dir)
+
+
+def publish_docs(published_dir: Path, run_id: str, build: Callable[[Path], Path]) -> Path:
+    """Build the documentation site of the current release (`build(site_folder)` returns its
+    index) into the release's folder, then point published_dir/docs at it."""
+    with _exclusive(published_dir):
+        if _current_release(published_dir) != run_id:
+            raise PublishError(f"run {run_id} is not the current release of {published_dir}")
+        build(published_dir / RELEASES / run_id / DOCS)
+        _point(published_dir, DOCS, run_id)
+    return published_dir / DOCS / "index.html"
 
 
 def _write_json(path: Path, content: dict[str, object]) -> None:

@@ -1,5 +1,8 @@
 """`yecai run`, the main job: ingest → build → audit → publish → docs.
 
+The docs stage builds the gate's Data Docs on every run, and, when the run published, the
+dbt docs site of that release (published/docs, with the Data Docs inside).
+
 It builds into the working warehouse, runs dbt's tests and the GX checkpoint there, and
 publishes the BI database only when nothing blocking failed. Every run is recorded in
 schema `audit` (yecai/runlog.py). Exit status: 0 published; 1 not published (build or
@@ -20,8 +23,9 @@ import duckdb
 
 from yecai import settings
 from yecai.dbt_runner import BuildResult, build_with_progress
+from yecai.docs import DocsError, build_site
 from yecai.ingest import IngestReport, IngestStopped, ingest
-from yecai.publish import PublishResult, publish
+from yecai.publish import PublishError, PublishResult, publish, publish_docs
 from yecai.quality.gate import build_data_docs, run_gate
 from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
@@ -46,6 +50,8 @@ class RunSummary:
     gate: GateReport | None = None
     published: PublishResult | None = None
     reconciliation: list[tuple] = field(default_factory=list)  # (company, reconciliation, months, not clean)
+    docs_site: Path | None = None  # the published documentation site's index.html
+    docs_error: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -131,12 +137,25 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         record.published_database = summary.published.database
         record.published_parquet = summary.published.parquet_dir
 
-    t = stage(5, "docs", "Great Expectations Data Docs")
+    t = stage(5, "docs", "Great Expectations Data Docs, and the dbt docs of the publication")
     record.data_docs = build_data_docs(gx_dir)
+    if summary.published:
+        summary.docs_site, summary.docs_error = _publish_docs(warehouse, published_dir, record.run_id,
+                                                              record.data_docs)
     summary.stage_seconds["docs"] = time.perf_counter() - t
     record.exit_code = EXIT_PUBLISHED if record.status == "published" else EXIT_NOT_PUBLISHED
     record_end(warehouse, record, summary.gate)
     return summary
+
+
+def _publish_docs(warehouse: Path, published_dir: Path, run_id: str,
+                  data_docs_index: Path | None) -> tuple[Path | None, str | None]:
+    """(site index, None) or (None, why not): the data are published either way."""
+    data_docs = data_docs_index.parent if data_docs_index else None
+    try:
+        return publish_docs(published_dir, run_id, lambda site: build_site(warehouse, site, data_docs)), None
+    except (DocsError, PublishError) as error:
+        return None, str(error)
 
 
 def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
@@ -202,8 +221,12 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"           Parquet: {p.parquet_dir}")
     else:
         lines.append(f"  publish  not published; {settings.published_dir()} is unchanged")
+    if summary.docs_site:
+        lines.append(f"  docs     {summary.docs_site} (lineage, overview; the gate's Data Docs inside)")
+    elif summary.docs_error:
+        lines.append(f"  docs     not updated: {summary.docs_error}")
     if record.data_docs:
-        lines.append(f"  docs     Data Docs: {record.data_docs}")
+        lines.append(f"           Data Docs: {record.data_docs}")
     timings = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in summary.stage_seconds.items())
     lines.append(f"  time     {timings}")
     lines.append(f"  record   audit.runs, audit.run_batches, audit.run_expectations in {summary.warehouse}")

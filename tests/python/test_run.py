@@ -68,6 +68,10 @@ def test_run_publishes_and_records_every_stage(first_run):
         assert stage in result.stdout
     assert "published" in result.stdout and "Data Docs" in result.stdout
     assert (root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    site = root / "published" / "docs"
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "How to trace a reconciliation break" in page and "exposure.yecai.reconciliation_report" in page
+    assert (site / "data_docs" / "index.html").exists() and str(site / "index.html") in result.stdout
     run_id, counts = published_state(root)
     assert counts["marts.metric_values"] > 0
     with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
