@@ -169,14 +169,14 @@ def test_a_partial_upload_is_not_read_and_the_completed_file_loads_later(tmp_pat
     path = put(landing, f"{CUST}/c.csv", complete[: complete.index(b"CU3")])  # half copied: CU1, CU2
 
     def sender_still_copying() -> None:  # the file keeps growing while ingest waits
-        for _ in range(20):
+        for _ in range(40):
             time.sleep(0.1)
             with path.open("ab") as fh:
                 fh.write(b" ")
 
     sender = threading.Thread(target=sender_still_copying)
     sender.start()
-    report = ingest(landing, tmp_path / "wh.duckdb", progress=False, settle_seconds=0.3)
+    report = ingest(landing, tmp_path / "wh.duckdb", progress=False, settle_seconds=1.0)
     sender.join()
     assert [(o.status, o.source_file) for o in report.outcomes] == [("waiting", f"{CUST}/c.csv")]
     assert "still being written" in report.summary_text()

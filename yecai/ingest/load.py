@@ -15,6 +15,7 @@ ingest.load_failures and tried again on the next run; neither stops the other fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import re
@@ -171,7 +172,9 @@ class Loader:
         except Exception as exc:  # noqa: BLE001 — one file's failure must not stop the others
             return self._failed(delivery, exc)
         finally:
-            drop_scratch(self.con)
+            # a failed cleanup must not hide the error being raised; the next file replaces them
+            with contextlib.suppress(duckdb.Error):
+                drop_scratch(self.con)
 
     def _refuse_unread(self, delivery: Delivery, reason: str) -> FileOutcome:
         facts = _Facts(delivery, None, None)

@@ -48,7 +48,7 @@ inventory_movements as (
 
 journal_lines as (
 
-    select * from {{ ref('int_finance__journal_lines') }}
+    select * from {{ ref('stg_fin__journal_lines') }}
 
 ),
 
