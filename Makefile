@@ -6,13 +6,18 @@ STAMP  := $(VENV)/.yecai-installed
 # A DuckDB 1.x client, for the test that the published BI database opens in one.
 DUCKDB1 := $(VENV)/duckdb1
 
-.PHONY: demo test test-fast lint install clean
+.PHONY: demo test test-fast lint install browser clean
 
 demo: $(STAMP)
 	$(BIN)/yecai demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+# Chromium and CJK fonts from Debian, for the test that opens the docs site headless.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
 
 # The tests that need no built warehouse (under 2 minutes).
 test-fast: $(STAMP)

@@ -156,6 +156,36 @@ def docs(database: Path | None) -> None:
 
 
 @main.command()
+@click.option("--check", is_flag=True, help="Only check that the committed files are up to date (exit 1 if not).")
+def lineage(check: bool) -> None:
+    """Compute every indicator's column lineage from the compiled SQL (sqlglot) and write
+    seeds/metric_column_lineage.csv and its docs page (models/marts/metrics/_metric_lineage.md).
+    Run it after changing a model an indicator reads; the tests fail while they are stale."""
+    import tempfile
+
+    from yecai.lineage import LineageError, compile_project, generated_files
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="yecai-lineage-") as scratch:
+            files = generated_files(settings.PROJECT_DIR, compile_project(Path(scratch)))
+    except LineageError as error:
+        _fail(f"yecai lineage: {error}")
+    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    for path in stale:
+        relative = path.relative_to(settings.PROJECT_DIR)
+        if check:
+            click.echo(f"stale: {relative}")
+        else:
+            path.write_text(files[path], encoding="utf-8")
+            click.echo(f"wrote {relative}")
+    if check and stale:
+        click.echo("yecai lineage: the committed lineage is stale; run `yecai lineage` and commit the result", err=True)
+        sys.exit(1)
+    if not stale:
+        click.echo("lineage up to date")
+
+
+@main.command()
 @click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def compare(before: Path, after: Path) -> None:

@@ -17,6 +17,16 @@ INDEX = "index.html"
 DATA_DOCS = "data_docs"
 
 
+# dbt docs' menu icons set `xlink:href="{{ getIcon(...) }}"` before Angular fills it in; from
+# a file: URL the browser then tries to load that literal text as a file and logs a security
+# error per icon. Angular's ng-attr- prefix writes the attribute only once it is filled in.
+_ICON_TEMPLATE, _ICON_TEMPLATE_DEFERRED = '<use xlink:href="{{ getIcon(', '<use ng-attr-xlink:href="{{ getIcon('
+
+
+def _opens_from_disk(page: str) -> str:
+    return page.replace(_ICON_TEMPLATE, _ICON_TEMPLATE_DEFERRED)
+
+
 class DocsError(Exception):
     """The docs could not be built; the message is one line."""
 
@@ -33,7 +43,7 @@ def build_site(warehouse: Path, site: Path, data_docs: Path | None) -> Path:
             raise DocsError(f"dbt docs generate failed (exit {result.returncode}): {last}")
         built = Path(scratch) / "site"
         built.mkdir()
-        shutil.copyfile(static, built / INDEX)
+        (built / INDEX).write_text(_opens_from_disk(static.read_text(encoding="utf-8")), encoding="utf-8")
         if data_docs is not None and data_docs.is_dir():
             shutil.copytree(data_docs, built / DATA_DOCS)
         site.parent.mkdir(parents=True, exist_ok=True)

@@ -222,3 +222,27 @@ def test_sigkill_at_any_moment_leaves_a_complete_publication(first_run, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     run_id, counts = published_state(root)
     assert counts == expected_counts and run_id not in seen
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--enable-logging=stderr", "--v=0", "--virtual-time-budget=20000", "--dump-dom"]
+
+
+def test_published_docs_open_from_disk_in_chromium_and_show_an_indicators_lineage(first_run, tmp_path):
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make browser` installs it (Debian package chromium)"
+    page = first_run[0] / "published" / "docs" / "index.html"
+    result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                             f"{page.resolve().as_uri()}#!/model/model.yecai.metric_lineage"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    assert not console, "the docs page logged to the console:\n" + "\n".join(console[:5])
+    dom = result.stdout
+    # Rendered by the page (the embedded manifest holds markdown, not these tags): dso's
+    # section of the lineage page, with a source column it reads and a model in between.
+    assert '<h4 id="dso">dso</h4>' in dom
+    dso_section = dom.split('<h4 id="dso">dso</h4>', 1)[1].split("<h4", 1)[0]
+    assert "<code>ar_receipt_applications.applied_amount</code>" in dso_section
+    assert "<code>stg_ar__receipt_applications</code>" in dso_section
