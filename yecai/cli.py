@@ -156,6 +156,34 @@ def docs(database: Path | None) -> None:
 
 
 @main.command()
+@click.argument("metric")
+@click.option("--company", required=True, help="A company_code of dim_company, or ALL.")
+@click.option("--month", "month_text", required=True, metavar="YYYY-MM", help="The month of the value.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Documents to list, largest first.")
+@click.option("--all", "list_all", is_flag=True, help="List every document.")
+@_path_option("--database", lambda: settings.published_dir() / "yecai.duckdb", "Published BI database to read.")
+def explain(metric: str, company: str, month_text: str, limit: int, list_all: bool, database: Path | None) -> None:
+    """The documents behind one published value of metric_values (穿透), with their totals:
+    Σ numerator / Σ denominator recomputed from them next to the published value. Exit 0
+    when they agree, 1 when not."""
+    import datetime as dt
+
+    from yecai.explain import ExplainError, render
+    from yecai.explain import explain as explain_value
+
+    try:
+        month = dt.datetime.strptime(month_text, "%Y-%m").date()
+    except ValueError:
+        _fail(f"yecai explain: --month must be YYYY-MM, got {month_text!r}")
+    try:
+        explanation = explain_value(database or settings.published_dir() / "yecai.duckdb", metric, company, month)
+    except ExplainError as error:
+        _fail(f"yecai explain: {error}")
+    click.echo(render(explanation, None if list_all else limit))
+    sys.exit(0 if explanation.agrees else 1)
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Only check that the committed files are up to date (exit 1 if not).")
 def lineage(check: bool) -> None:
     """Compute every indicator's column lineage from the compiled SQL (sqlglot) and write

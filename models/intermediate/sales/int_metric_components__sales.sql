@@ -1,11 +1,15 @@
 {#- The numerator and denominator of every order-to-cash indicator of the charter at its
     finest grain (docs/METRICS.md, the component interface). One CTE per indicator. -#}
 {%- set amount = 'decimal(38, 16)' -%}
--- Grain: one row per metric_code, month_start, company_code and the dimensions the metric's
+-- Grain: one row per metric_code, month_start, company_code, the dimensions the metric's
 -- records carry (customer_id, product_id, warehouse_id, and the order's channel for the
--- line-level indicators; NULL where the metric has none).
+-- line-level indicators; NULL where the metric has none) and the document behind the
+-- amounts (document_type, document_id: the drill-through, 穿透).
 -- The value over any rows of one month is Σ numerator / Σ denominator (Σ numerator when the
 -- denominator is NULL; customer_lifetime_value: Σ numerator / distinct customers).
+-- numerator_basis / denominator_basis say what a document's amount measures: flow (a
+-- document of the month), month_end (its open balance at the month-end), trailing_12_months
+-- (a document of the 12 months ending with the month), to_month_end (cumulative to it).
 with
 
 invoice_lines as (
@@ -82,11 +86,13 @@ line_margins as (
         customer_id,
         product_id,
         channel,
+        invoice_type as document_type,
+        invoice_id as document_id,
         sum(revenue_cny) as revenue_cny,
         sum(cogs_cny) as cogs_cny,
         sum(gross_margin_cny) as gross_margin_cny
     from invoice_lines
-    group by invoice_month, company_code, customer_id, product_id, channel
+    group by invoice_month, company_code, customer_id, product_id, channel, invoice_type, invoice_id
 
 ),
 
@@ -100,8 +106,12 @@ revenue as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        document_type,
+        document_id,
         cast(revenue_cny as {{ amount }}) as numerator,
-        cast(null as {{ amount }}) as denominator
+        cast(null as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        cast(null as {{ dbt.type_string() }}) as denominator_basis
     from line_margins
 
 ),
@@ -116,8 +126,12 @@ cogs as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        document_type,
+        document_id,
         cast(cogs_cny as {{ amount }}) as numerator,
-        cast(null as {{ amount }}) as denominator
+        cast(null as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        cast(null as {{ dbt.type_string() }}) as denominator_basis
     from line_margins
 
 ),
@@ -132,8 +146,12 @@ gross_margin as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        document_type,
+        document_id,
         cast(gross_margin_cny as {{ amount }}) as numerator,
-        cast(null as {{ amount }}) as denominator
+        cast(null as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        cast(null as {{ dbt.type_string() }}) as denominator_basis
     from line_margins
 
 ),
@@ -148,8 +166,12 @@ gross_margin_rate as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        document_type,
+        document_id,
         cast(gross_margin_cny as {{ amount }}) as numerator,
-        cast(revenue_cny as {{ amount }}) as denominator
+        cast(revenue_cny as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from line_margins
 
 ),
@@ -165,11 +187,15 @@ order_fulfillment_rate as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        'sales_order' as document_type,
+        order_id as document_id,
         cast(sum(case when is_fulfilled_on_time_in_full then 1 else 0 end) as {{ amount }}) as numerator,
-        cast(count(*) as {{ amount }}) as denominator
+        cast(count(*) as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from order_line_fulfilment
     where not is_order_cancelled
-    group by requested_delivery_month, company_code, customer_id, product_id, channel
+    group by requested_delivery_month, company_code, customer_id, product_id, channel, order_id
 
 ),
 
@@ -184,12 +210,16 @@ on_time_delivery_rate as (
         product_id,
         warehouse_id,
         channel,
+        'shipment' as document_type,
+        shipment_id as document_id,
         cast(sum(case when is_on_time then 1 else 0 end) as {{ amount }}) as numerator,
-        cast(count(*) as {{ amount }}) as denominator
+        cast(count(*) as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from shipments
     where order_match_status <> 'unknown_order'
         and not is_order_cancelled
-    group by ship_month, company_code, customer_id, product_id, warehouse_id, channel
+    group by ship_month, company_code, customer_id, product_id, warehouse_id, channel, shipment_id
 
 ),
 
@@ -204,62 +234,48 @@ collection_days as (
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
-        cast(sum(gross_amount_cny * collection_days) as {{ amount }}) as numerator,
-        cast(sum(gross_amount_cny) as {{ amount }}) as denominator
+        'invoice' as document_type,
+        invoice_id as document_id,
+        cast(gross_amount_cny * collection_days as {{ amount }}) as numerator,
+        cast(gross_amount_cny as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from invoice_collections
     where is_fully_collected
-    group by collection_month, company_code, customer_id
 
 ),
 
-ar_by_customer as (
-
-    select
-        month_start,
-        company_code,
-        customer_id,
-        sum(open_amount_cny) as open_amount_cny,
-        sum(case when invoice_type = 'invoice' then open_amount_cny else 0 end) as invoice_open_amount_cny,
-        sum(case when invoice_type = 'invoice' and is_overdue then open_amount_cny else 0 end)
-            as overdue_open_amount_cny,
-        sum(case when invoice_type = 'invoice' then 1 else 0 end) as open_invoice_count
-    from ar_balances
-    group by month_start, company_code, customer_id
-
-),
-
-invoiced_by_customer as (
-
-    select
-        invoice_month as month_start,
-        company_code,
-        customer_id,
-        sum(gross_amount_cny) as gross_amount_cny
-    from invoices
-    group by invoice_month, company_code, customer_id
-
-),
-
--- AR(month-end) × days_in_month / gross invoiced in the month. A customer with AR and no
--- sales in the month adds to the numerator only: its denominator is NULL, not 0, so a
--- month without sales has no value rather than a division by zero
+-- AR(month-end) × days_in_month / gross invoiced in the month. An invoice open at the
+-- month-end adds to the numerator, one issued in the month to the denominator; a customer
+-- with AR and no sales in the month has a NULL denominator, not 0, so a month without
+-- sales has no value rather than a division by zero
 dso_parts as (
 
     select
-        month_start,
-        company_code,
-        customer_id,
-        open_amount_cny as ar_cny,
+        ar_balances.month_start,
+        ar_balances.company_code,
+        ar_balances.customer_id,
+        ar_balances.invoice_type as document_type,
+        ar_balances.invoice_id as document_id,
+        ar_balances.open_amount_cny * reporting_months.days_in_month as ar_days_cny,
         cast(null as {{ amount }}) as invoiced_cny
-    from ar_by_customer
+    from ar_balances
+    inner join reporting_months
+        on ar_balances.month_start = reporting_months.month_start
+
     union all
+
     select
-        month_start,
-        company_code,
-        customer_id,
-        cast(0 as {{ amount }}) as ar_cny,
-        gross_amount_cny as invoiced_cny
-    from invoiced_by_customer
+        invoices.invoice_month as month_start,
+        invoices.company_code,
+        invoices.customer_id,
+        invoices.invoice_type as document_type,
+        invoices.invoice_id as document_id,
+        cast(0 as {{ amount }}) as ar_days_cny,
+        invoices.gross_amount_cny as invoiced_cny
+    from invoices
+    inner join reporting_months
+        on invoices.invoice_month = reporting_months.month_start
 
 ),
 
@@ -267,18 +283,20 @@ dso as (
 
     select
         'dso' as metric_code,
-        dso_parts.month_start,
-        dso_parts.company_code,
-        dso_parts.customer_id,
+        month_start,
+        company_code,
+        customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
-        cast(sum(dso_parts.ar_cny) * max(reporting_months.days_in_month) as {{ amount }}) as numerator,
-        cast(sum(dso_parts.invoiced_cny) as {{ amount }}) as denominator
+        document_type,
+        document_id,
+        cast(sum(ar_days_cny) as {{ amount }}) as numerator,
+        cast(sum(invoiced_cny) as {{ amount }}) as denominator,
+        'month_end' as numerator_basis,
+        'flow' as denominator_basis
     from dso_parts
-    inner join reporting_months
-        on dso_parts.month_start = reporting_months.month_start
-    group by dso_parts.month_start, dso_parts.company_code, dso_parts.customer_id
+    group by month_start, company_code, customer_id, document_type, document_id
 
 ),
 
@@ -293,46 +311,43 @@ ar_overdue_rate as (
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
-        cast(overdue_open_amount_cny as {{ amount }}) as numerator,
-        cast(invoice_open_amount_cny as {{ amount }}) as denominator
-    from ar_by_customer
-    where open_invoice_count > 0
+        invoice_type as document_type,
+        invoice_id as document_id,
+        cast(case when is_overdue then open_amount_cny else 0 end as {{ amount }}) as numerator,
+        cast(open_amount_cny as {{ amount }}) as denominator,
+        'month_end' as numerator_basis,
+        'month_end' as denominator_basis
+    from ar_balances
+    where invoice_type = 'invoice'
 
 ),
 
--- write-offs and gross invoiced per customer-month, each counted in the 12 month rows
--- (its own month and the 11 after) whose trailing window contains it; a denominator part
--- is NULL, not 0, when the customer had no sales in the window
+-- write-offs and gross invoiced, each counted in the 12 month rows (its own month and the
+-- 11 after) whose trailing window contains it; a customer without sales in the window has a
+-- NULL denominator, not 0
 bad_debt_parts as (
 
     select
         write_off_month as month_start,
         company_code,
         customer_id,
+        'write_off' as document_type,
+        write_off_id as document_id,
         amount_cny * document_sign as write_off_cny,
         cast(null as {{ amount }}) as invoiced_cny
     from write_offs
+
     union all
+
     select
-        month_start,
+        invoice_month as month_start,
         company_code,
         customer_id,
+        invoice_type as document_type,
+        invoice_id as document_id,
         cast(0 as {{ amount }}) as write_off_cny,
         gross_amount_cny as invoiced_cny
-    from invoiced_by_customer
-
-),
-
-bad_debt_monthly as (
-
-    select
-        month_start,
-        company_code,
-        customer_id,
-        sum(write_off_cny) as write_off_cny,
-        sum(invoiced_cny) as invoiced_cny
-    from bad_debt_parts
-    group by month_start, company_code, customer_id
+    from invoices
 
 ),
 
@@ -341,18 +356,21 @@ bad_debt_rate as (
     select
         'bad_debt_rate' as metric_code,
         reporting_months.month_start,
-        bad_debt_monthly.company_code,
-        bad_debt_monthly.customer_id,
+        bad_debt_parts.company_code,
+        bad_debt_parts.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
-        cast(sum(bad_debt_monthly.write_off_cny) as {{ amount }}) as numerator,
-        cast(sum(bad_debt_monthly.invoiced_cny) as {{ amount }}) as denominator
-    from bad_debt_monthly
+        bad_debt_parts.document_type,
+        bad_debt_parts.document_id,
+        cast(bad_debt_parts.write_off_cny as {{ amount }}) as numerator,
+        cast(bad_debt_parts.invoiced_cny as {{ amount }}) as denominator,
+        'trailing_12_months' as numerator_basis,
+        'trailing_12_months' as denominator_basis
+    from bad_debt_parts
     inner join reporting_months
-        on bad_debt_monthly.month_start <= reporting_months.month_start
-        and reporting_months.month_start <= cast({{ dbt.dateadd('month', 11, 'bad_debt_monthly.month_start') }} as date)
-    group by reporting_months.month_start, bad_debt_monthly.company_code, bad_debt_monthly.customer_id
+        on bad_debt_parts.month_start <= reporting_months.month_start
+        and reporting_months.month_start <= cast({{ dbt.dateadd('month', 11, 'bad_debt_parts.month_start') }} as date)
 
 ),
 
@@ -367,8 +385,12 @@ customer_lifetime_value_rows as (
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         cast(null as {{ dbt.type_string() }}) as channel,
+        'customer' as document_type,
+        customer_id as document_id,
         cast(lifetime_value_cny as {{ amount }}) as numerator,
-        cast(null as {{ amount }}) as denominator
+        cast(null as {{ amount }}) as denominator,
+        'to_month_end' as numerator_basis,
+        cast(null as {{ dbt.type_string() }}) as denominator_basis
     from customer_lifetime_value
 
 ),
@@ -384,11 +406,15 @@ invoice_accuracy_rate as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        invoice_type as document_type,
+        invoice_id as document_id,
         cast(sum(case when is_accurate then 1 else 0 end) as {{ amount }}) as numerator,
-        cast(count(*) as {{ amount }}) as denominator
+        cast(count(*) as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from invoice_lines
     where invoice_type = 'invoice'
-    group by invoice_month, company_code, customer_id, product_id, channel
+    group by invoice_month, company_code, customer_id, product_id, channel, invoice_type, invoice_id
 
 ),
 
@@ -402,12 +428,16 @@ ship_to_invoice_days as (
         product_id,
         cast(null as {{ dbt.type_string() }}) as warehouse_id,
         channel,
+        invoice_type as document_type,
+        invoice_id as document_id,
         cast(sum(ship_to_invoice_days) as {{ amount }}) as numerator,
-        cast(count(*) as {{ amount }}) as denominator
+        cast(count(*) as {{ amount }}) as denominator,
+        'flow' as numerator_basis,
+        'flow' as denominator_basis
     from invoice_lines
     where invoice_type = 'invoice'
         and latest_ship_date is not null
-    group by invoice_month, company_code, customer_id, product_id, channel
+    group by invoice_month, company_code, customer_id, product_id, channel, invoice_type, invoice_id
 
 ),
 
@@ -418,13 +448,15 @@ all_components as (
          'on_time_delivery_rate', 'collection_days', 'dso', 'ar_overdue_rate', 'bad_debt_rate',
          'customer_lifetime_value_rows', 'invoice_accuracy_rate', 'ship_to_invoice_days'],
         ['metric_code', 'month_start', 'company_code', 'customer_id', 'product_id', 'warehouse_id',
-         'channel', 'numerator', 'denominator']) }}
+         'channel', 'document_type', 'document_id', 'numerator', 'denominator', 'numerator_basis',
+         'denominator_basis']) }}
 
 ),
 
 final as (
 
     select
+        -- ids and dimensions, in the order of the component interface
         cast(metric_code as {{ dbt.type_string() }}) as metric_code,
         month_start,
         company_code,
@@ -433,8 +465,19 @@ final as (
         warehouse_id,
         cast(null as {{ dbt.type_string() }}) as supplier_id,
         channel,
+
+        -- the document behind the amounts
+        cast(document_type as {{ dbt.type_string() }}) as document_type,
+        document_id,
+
+        -- amounts
         numerator,
-        denominator
+        denominator,
+
+        -- what each amount measures
+        cast(numerator_basis as {{ dbt.type_string() }}) as numerator_basis,
+        cast(denominator_basis as {{ dbt.type_string() }}) as denominator_basis
+
     from all_components
 
 )

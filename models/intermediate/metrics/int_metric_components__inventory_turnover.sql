@@ -1,0 +1,154 @@
+-- Grain: one row per indicator (inventory_turnover, dio), month_start, company_code,
+-- product_id and document: each invoice's cogs of the product (from the sales components,
+-- over its customers and channels) and each stock
+-- position's average inventory of the month (int_supply__average_inventory_monthly).
+-- inventory_turnover = cogs / average inventory; dio = days_in_month × average inventory /
+-- cogs. A row carries 0, not NULL, on the side it has no part in, so Σ over any product's
+-- rows is its cogs and average inventory even when it was only held or only sold.
+with
+
+sales_components as (
+
+    select * from {{ ref('int_metric_components__sales') }}
+
+),
+
+average_inventory as (
+
+    select * from {{ ref('int_supply__average_inventory_monthly') }}
+
+),
+
+cogs_documents as (
+
+    select
+        month_start,
+        company_code,
+        product_id,
+        document_type,
+        document_id,
+        sum(numerator) as cogs_cny
+    from sales_components
+    where metric_code = 'cogs'
+    group by month_start, company_code, product_id, document_type, document_id
+
+),
+
+stock_positions as (
+
+    select
+        month_start,
+        company_code,
+        product_id,
+        'stock_position' as document_type,
+        {{ dbt.concat(['warehouse_id', "'/'", 'product_id']) }} as document_id,
+        average_inventory_cny,
+        days_in_month * average_inventory_cny as inventory_days_cny
+    from average_inventory
+
+),
+
+inventory_turnover as (
+
+    select
+        'inventory_turnover' as metric_code,
+        month_start,
+        company_code,
+        product_id,
+        document_type,
+        document_id,
+        cogs_cny as numerator,
+        0 as denominator,
+        'flow' as numerator_basis,
+        'month_average' as denominator_basis
+    from cogs_documents
+
+    union all
+
+    select
+        'inventory_turnover' as metric_code,
+        month_start,
+        company_code,
+        product_id,
+        document_type,
+        document_id,
+        0 as numerator,
+        average_inventory_cny as denominator,
+        'flow' as numerator_basis,
+        'month_average' as denominator_basis
+    from stock_positions
+
+),
+
+dio as (
+
+    select
+        'dio' as metric_code,
+        month_start,
+        company_code,
+        product_id,
+        document_type,
+        document_id,
+        0 as numerator,
+        cogs_cny as denominator,
+        'month_average' as numerator_basis,
+        'flow' as denominator_basis
+    from cogs_documents
+
+    union all
+
+    select
+        'dio' as metric_code,
+        month_start,
+        company_code,
+        product_id,
+        document_type,
+        document_id,
+        inventory_days_cny as numerator,
+        0 as denominator,
+        'month_average' as numerator_basis,
+        'flow' as denominator_basis
+    from stock_positions
+
+),
+
+all_components as (
+
+    {{ union_by_name(
+        ['inventory_turnover', 'dio'],
+        ['metric_code', 'month_start', 'company_code', 'product_id', 'document_type', 'document_id',
+         'numerator', 'denominator', 'numerator_basis', 'denominator_basis']) }}
+
+),
+
+-- the component interface: turnover and dio are measured per product only
+final as (
+
+    select
+        -- ids and dimensions, in the order of the component interface
+        cast(metric_code as {{ dbt.type_string() }}) as metric_code,
+        month_start,
+        company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
+
+        -- the document behind the amounts
+        cast(document_type as {{ dbt.type_string() }}) as document_type,
+        document_id,
+
+        -- amounts
+        cast(numerator as decimal(38, 16)) as numerator,
+        cast(denominator as decimal(38, 16)) as denominator,
+
+        -- what each amount measures
+        cast(numerator_basis as {{ dbt.type_string() }}) as numerator_basis,
+        cast(denominator_basis as {{ dbt.type_string() }}) as denominator_basis
+
+    from all_components
+
+)
+
+select * from final
