@@ -25,6 +25,9 @@ from pathlib import Path
 
 import duckdb
 
+from yecai.restatements import HISTORY_TABLES, Restatements, write_history
+from yecai.restatements import none as no_restatements
+
 DATABASE_NAME = "yecai.duckdb"  # its stem is the catalog name the semantic manifest uses
 PARQUET = "parquet"
 DOCS = "docs"
@@ -56,10 +59,11 @@ class PublishResult:
     seconds: float
 
 
-def publish(warehouse: Path, published_dir: Path, run_id: str,
-            publication: dict[str, object]) -> PublishResult:
+def publish(warehouse: Path, published_dir: Path, run_id: str, publication: dict[str, object],
+            restatements: Restatements | None = None) -> PublishResult:
     """Copy the marts, the time spine and a one-row marts.publication (run_id, published_at,
-    then the keys of `publication`) from `warehouse`, opened read-only, into published_dir."""
+    then the keys of `publication`) from `warehouse`, opened read-only, into published_dir,
+    with the history of the current release carried forward (restatements.py)."""
     started = time.perf_counter()
     if not RUN_ID_PATTERN.fullmatch(run_id):
         raise PublishError(f"run id {run_id!r} is not usable as a folder name")
@@ -74,7 +78,8 @@ def publish(warehouse: Path, published_dir: Path, run_id: str,
         (release / PARQUET).mkdir(parents=True)
         temp_database = release / f"{DATABASE_NAME}.tmp"
         try:
-            tables = _build(warehouse, temp_database, release / PARQUET, row)
+            tables = _build(warehouse, temp_database, release / PARQUET, row, published_dir / DATABASE_NAME,
+                            restatements or no_restatements())
         except BaseException:
             _remove(release)  # nothing refers to it; a kill here leaves it to clean_stale
             raise
@@ -125,8 +130,8 @@ def _exclusive(published_dir: Path) -> Iterator[None]:
         yield
 
 
-def _build(warehouse: Path, temp_database: Path, parquet_dir: Path,
-           row: dict[str, object]) -> dict[str, int]:
+def _build(warehouse: Path, temp_database: Path, parquet_dir: Path, row: dict[str, object],
+           previous_database: Path, restatements: Restatements) -> dict[str, int]:
     """Write the release's database file and Parquet files; row count per published table."""
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}")
@@ -142,6 +147,7 @@ def _build(warehouse: Path, temp_database: Path, parquet_dir: Path,
                     f"(STORAGE_VERSION '{STORAGE_VERSION}', READ_ONLY false)")
         counts = {f"{schema}.{table}": _copy_table(con, schema, table) for schema, table in tables}
         counts[f"{MARTS}.{PUBLICATION}"] = _write_publication(con, row)
+        counts.update(write_history(con, "pub", previous_database, row, restatements))
         _copy_comments(con, tables)
         for name in counts:
             con.execute(f"COPY pub.{_qualified(name)} TO {_literal(parquet_dir / f'{name}.parquet')} "
@@ -162,8 +168,9 @@ def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     tables = published_tables(con)
     if len(tables) == 1:
         raise PublishError("the warehouse has no marts: run dbt build first")
-    if (MARTS, PUBLICATION) in tables:
-        raise PublishError(f"the warehouse has a {MARTS}.{PUBLICATION}, a name the publish step reserves")
+    for reserved in (PUBLICATION, *HISTORY_TABLES):
+        if (MARTS, reserved) in tables:
+            raise PublishError(f"the warehouse has a {MARTS}.{reserved}, a name the publish step reserves")
     if TIME_SPINE not in _relations(con):
         raise PublishError(f"the warehouse has no {'.'.join(TIME_SPINE)}: run dbt build first")
     return tables

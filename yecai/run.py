@@ -25,10 +25,11 @@ from yecai import settings
 from yecai.dbt_runner import BuildResult, build_with_progress
 from yecai.docs import DocsError, build_site
 from yecai.ingest import IngestReport, IngestStopped, ingest
-from yecai.publish import PublishError, PublishResult, publish, publish_docs
+from yecai.publish import DATABASE_NAME, PublishError, PublishResult, publish, publish_docs
 from yecai.quality.gate import build_data_docs, run_gate
 from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
+from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
 
@@ -52,6 +53,8 @@ class RunSummary:
     reconciliation: list[tuple] = field(default_factory=list)  # (company, reconciliation, months, not clean)
     docs_site: Path | None = None  # the published documentation site's index.html
     docs_error: str | None = None
+    restatements: Restatements | None = None
+    restatement_error: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -76,6 +79,7 @@ def _check_settings(landing: Path) -> None:
     """Every setting the stages read, and the landing folder, before anything is written."""
     try:
         GateSettings.from_env()
+        settings.closed_month_restatements()
         settings.duckdb_config()
         settings.ingest_settle_seconds()
         settings.ingest_max_bad_rows()
@@ -119,8 +123,12 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
 
     t = stage(3, "audit", "Great Expectations checkpoint on the working warehouse")
     summary.gate = _audit(warehouse, gx_dir)
+    if summary.build.exit_code == 0:
+        summary.restatements, summary.restatement_error = _restatements(warehouse, published_dir)
     summary.stage_seconds["audit"] = time.perf_counter() - t
     summary.reconciliation = _reconciliation_status(warehouse)
+    blocked_restatements = (settings.closed_month_restatements() == "block" and summary.restatements is not None
+                            and not summary.restatements.closed.empty)
 
     if summary.build.exit_code != 0:
         record.status, record.message = "build_failed", f"dbt build exited {summary.build.exit_code}"
@@ -129,9 +137,15 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         record.status = "audit_failed"
         record.message = f"{len(summary.gate.failed)} blocking expectation(s) failed"
         echo("[4/5] publish: skipped — the audit failed; the published files are unchanged")
+    elif blocked_restatements:
+        record.status = "audit_failed"
+        record.message = (f"{len(summary.restatements.closed)} value(s) of closed months would be restated "
+                          "(YECAI_CLOSED_MONTH_RESTATEMENTS=block)")
+        echo(f"[4/5] publish: skipped — {record.message}; the published files are unchanged")
     else:
         t = stage(4, "publish", f"BI database and Parquet -> {published_dir}")
-        summary.published = publish(warehouse, published_dir, record.run_id, _publication(record, summary))
+        summary.published = publish(warehouse, published_dir, record.run_id, _publication(record, summary),
+                                    summary.restatements)
         summary.stage_seconds["publish"] = time.perf_counter() - t
         record.status = "published"
         record.published_database = summary.published.database
@@ -168,12 +182,24 @@ def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
         return GateReport.could_not_run(error, log)
 
 
+def _restatements(warehouse: Path, published_dir: Path) -> tuple[Restatements | None, str | None]:
+    """What this build would change of the current release; (None, why) when that cannot be
+    read (the publish step then reports the same problem)."""
+    try:
+        return detect(warehouse, published_dir / DATABASE_NAME), None
+    except duckdb.Error as error:
+        return None, str(error).splitlines()[0]
+
+
 def _publication(record: RunRecord, summary: RunSummary) -> dict[str, object]:
     gate = summary.gate
     assert gate is not None
+    restated = summary.restatements
     return {"run_id": record.run_id, "published_at": dt.datetime.now(dt.UTC), "run_started_at": record.started_at,
             "expectations_passed": len(gate.passed), "expectations_warned": len(gate.warned),
-            "expectations_failed": len(gate.failed)}
+            "expectations_failed": len(gate.failed),
+            "values_restated": 0 if restated is None else len(restated.values),
+            "closed_month_values_restated": 0 if restated is None else len(restated.closed)}
 
 
 def _reconciliation_status(warehouse: Path) -> list[tuple]:
@@ -209,6 +235,12 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"  audit    {len(g.outcomes)} expectations: {len(g.passed)} passed, {len(g.warned)} warned, "
                      f"{len(g.failed)} failed")
         lines += ["           " + line for line in g.summary_text().splitlines()[1:]]
+    if summary.restatements is not None and not summary.restatements.values.empty:
+        restatement_lines = summary.restatements.summary_lines()
+        lines.append(f"  restate  {restatement_lines[0]}")
+        lines += ["         " + line for line in restatement_lines[1:]]
+    elif summary.restatement_error:
+        lines.append(f"  restate  not checked: {summary.restatement_error}")
     if summary.reconciliation:
         lines.append("  reconciliation (company-months not clean / reconciled):")
         by_company: dict[str, list[str]] = {}

@@ -130,3 +130,17 @@ def ingest_max_bad_rows() -> int:
     """A delivery with more rows breaking the contract than this is refused as a whole: it is
     junk, and quarantining it row by row would only flood the quarantine."""
     return whole_number("YECAI_INGEST_MAX_BAD_ROWS", 10_000, minimum=0)
+
+
+RESTATEMENT_POLICIES = ("warn", "block")
+
+
+def closed_month_restatements() -> str:
+    """What the audit does when a publication would change a value of a closed month
+    (seeds/period_close.csv): warn (default; it is published and reported) or block."""
+    raw = _raw("YECAI_CLOSED_MONTH_RESTATEMENTS")
+    if raw is None:
+        return "warn"
+    if raw.lower() not in RESTATEMENT_POLICIES:
+        raise SettingError(f"YECAI_CLOSED_MONTH_RESTATEMENTS={raw!r} must be warn or block (default warn)")
+    return raw.lower()

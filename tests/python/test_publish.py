@@ -1,7 +1,8 @@
-"""The publish step: the BI file holds exactly the marts, the time spine and marts.publication,
-equal to the warehouse, in a format DuckDB 1.x opens, beside an equal Parquet copy; a reader
-holding the old file keeps reading it; a publish killed at any moment leaves the previous or
-the new release, never a partial one; clean_stale removes what a killed run left."""
+"""The publish step: the BI file holds exactly the marts, the time spine, marts.publication and
+the publication history (restatements.py), equal to the warehouse, in a format DuckDB 1.x
+opens, beside an equal Parquet copy; a reader holding the old file keeps reading it; a publish
+killed at any moment leaves the previous or the new release, never a partial one; clean_stale
+removes what a killed run left."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from yecai.publish import (
     publish,
     published_tables,
 )
+from yecai.restatements import HISTORY_TABLES
 from yecai.semantic import query_metrics
 
 DUCKDB1_PATH = settings.PROJECT_DIR / ".venv" / "duckdb1"
@@ -67,7 +69,8 @@ def warehouse_tables(demo_warehouse) -> list[tuple[str, str]]:
 
 
 def test_only_the_marts_the_time_spine_and_the_publication_are_published(published, warehouse_tables):
-    expected = {f"{schema}.{table}" for schema, table in warehouse_tables} | {"marts.publication"}
+    history = {f"marts.{table}" for table in HISTORY_TABLES}
+    expected = {f"{schema}.{table}" for schema, table in warehouse_tables} | {"marts.publication"} | history
     with duckdb.connect(str(published.database), read_only=True) as con:
         tables = {f"{s}.{t}" for s, t in con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'yecai'").fetchall()}
@@ -169,15 +172,20 @@ def _assert_complete(published_dir: Path, allowed: tuple[set[str], set[str]], co
                      context: str) -> tuple[str, str]:
     """The published file, publication.json and the Parquet copy are each a whole release; the
     run ids of the file and of publication.json (it is written after the swap)."""
+    counts = {name: count for name, count in counts.items() if name.split(".")[1] not in HISTORY_TABLES}
     with duckdb.connect(str(published_dir / DATABASE_NAME), read_only=True) as con:
         run_id = con.execute("select run_id from marts.publication").fetchone()[0]
+        # the history grows by one whole publication each time, the last being this one
+        runs, rows, latest = con.execute("select count(distinct run_id), count(*), max_by(run_id, published_at) "
+                                         "from marts.metric_value_history").fetchone()
+        assert rows == runs * counts["marts.metric_values"] and latest == run_id, context
         for name, count in counts.items():
             assert con.execute(f"select count(*) from {name}").fetchone()[0] == count, f"{context}: {name}"
             assert con.execute(f"select count(*) from {_parquet(published_dir, name)}").fetchone()[0] \
                 == count, f"{context}: {name}.parquet"
     written = json.loads((published_dir / "publication.json").read_text())
     assert run_id in allowed[0] and written["run_id"] in allowed[1], context
-    assert written["tables"] == counts, context
+    assert {name: written["tables"][name] for name in counts} == counts, context
     return run_id, written["run_id"]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from reference_sales import SalesBooks
 
 from yecai import settings
 from yecai.semantic import query_metrics
@@ -31,8 +32,8 @@ def run_env(root: Path) -> dict[str, str]:
     return env
 
 
-def yecai_run(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([YECAI, "run", "--no-progress"], env=run_env(root), cwd=settings.PROJECT_DIR,
+def yecai_run(root: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([YECAI, "run", "--no-progress"], env={**run_env(root), **env}, cwd=settings.PROJECT_DIR,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -246,3 +247,55 @@ def test_published_docs_open_from_disk_in_chromium_and_show_an_indicators_lineag
     dso_section = dom.split('<h4 id="dso">dso</h4>', 1)[1].split("<h4", 1)[0]
     assert "<code>ar_receipt_applications.applied_amount</code>" in dso_section
     assert "<code>stg_ar__receipt_applications</code>" in dso_section
+
+
+def cancel_an_invoice_late(root: Path, month: str, delivered: str, skip: int = 0) -> str:
+    """A delta delivered long after the month closed: one issued CN10 invoice of `month`
+    (YYYY-MM) cancelled. Returns its id."""
+    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
+        row = con.execute(
+            "select * exclude (_source_file, _batch_id, _source_row_number, _loaded_at) from raw.bil_invoices "
+            "where company_code = 'CN10' and invoice_type = 'invoice' and invoice_status = 'issued' "
+            "and strftime(invoice_date, '%Y-%m') = ? order by invoice_id limit 1 offset ?", [month, skip]).df()
+    row["invoice_status"], row["updated_at"] = "cancelled", f"{delivered[:4]}-{delivered[4:6]}-{delivered[6:]} 09:00:00"
+    row.to_csv(root / "landing" / "bil_invoices" / f"bil_invoices__{delivered}__001.csv", index=False)
+    return row["invoice_id"].iloc[0]
+
+
+def test_a_late_delta_to_a_closed_month_is_a_restatement_with_its_document(first_run, tmp_path):
+    root = copy_root(first_run[0], tmp_path / "late")
+    previous_run, _ = published_state(root)
+    revenue = SalesBooks(root / "landing").invoice_lines.groupby("invoice_id")["revenue_cny"].sum()
+    invoice = cancel_an_invoice_late(root, "2024-03", "20260102")
+    result = yecai_run(root)
+    assert result.returncode == 0, result.stdout[-3000:]  # a warning by default: published and reported
+    assert "in closed months (marts.metric_restatements)" in result.stdout
+    [line] = [line for line in result.stdout.splitlines() if "closed CN10 2024-03:" in line]
+    assert "revenue" in line and f"invoice {invoice}" in line
+    run_id, _ = published_state(root)
+    with duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True) as con:
+        restated = con.execute(
+            "select previous_run_id, previous_value, new_value, is_closed_month from marts.metric_restatements "
+            "where run_id = ? and metric_code = 'revenue' and company_code = 'CN10' and month = '2024-03-01'",
+            [run_id]).fetchall()
+        documents = con.execute(
+            "select document_type, document_id, previous_numerator, new_numerator from "
+            "marts.metric_restatement_documents where run_id = ? and metric_code = 'revenue' "
+            "and company_code = 'CN10' and month = '2024-03-01'", [run_id]).fetchall()
+        history = con.execute("select run_id, value from marts.metric_value_history where metric_code = 'revenue' "
+                              "and company_code = 'CN10' and month = '2024-03-01' order by published_at").fetchall()
+        later_months = con.execute("select count(*) from marts.metric_restatements where run_id = ? and "
+                                   "metric_code = 'revenue' and month <> '2024-03-01'", [run_id]).fetchone()[0]
+    [(previous_id, previous_value, new_value, is_closed)] = restated
+    assert previous_id == previous_run and is_closed
+    assert abs((previous_value - new_value) - revenue[invoice]) < 0.01  # the invoice's revenue, from the landing
+    assert [(kind, doc) for kind, doc, _, _ in documents] == [("invoice", invoice)]
+    assert abs(float(documents[0][2]) - revenue[invoice]) < 0.01 and documents[0][3] is None
+    assert [r for r, _ in history][-2:] == [previous_run, run_id] and history[-2][1] == previous_value
+    assert later_months == 0  # revenue is a flow: no other month moved
+
+    blocked_invoice = cancel_an_invoice_late(root, "2024-03", "20260103", skip=1)
+    blocked = yecai_run(root, YECAI_CLOSED_MONTH_RESTATEMENTS="block")
+    assert blocked.returncode == 1 and "would be restated (YECAI_CLOSED_MONTH_RESTATEMENTS=block)" in blocked.stdout
+    assert blocked_invoice in blocked.stdout
+    assert published_state(root)[0] == run_id  # BI still reads the release before
