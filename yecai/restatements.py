@@ -150,6 +150,8 @@ def write_history(con: duckdb.DuckDBPyConnection, target: str, previous_database
     """Write the three history tables into catalog `target` (the release being built, with
     its marts.metric_values copied): the previous release's rows, then this publication's.
     Returns their row counts."""
+    if not _has_table(con, target, "metric_values"):  # a release without indicators has no history to keep
+        return {}
     run_id, published_at = publication["run_id"], publication["published_at"]
     has_previous = previous_database.is_file()
     if has_previous:
