@@ -106,3 +106,30 @@ def test_explain_prints_the_documents_and_agrees_for_every_indicator(marts, demo
     unknown = runner.invoke(main, ["explain", "ebitda", "--company", "CN10", "--month", "2024-06",
                                    "--database", str(demo_warehouse)])
     assert unknown.exit_code == 2 and "unknown indicator 'ebitda'" in unknown.output
+
+
+ID_COLUMN = {"bil_invoices": "invoice_id", "erp_sales_orders": "order_id", "wms_shipments": "shipment_id",
+             "ar_write_offs": "write_off_id", "crm_customers": "customer_id",
+             "ap_supplier_invoices": "supplier_invoice_id", "mes_work_orders": "work_order_id"}
+
+
+def test_every_document_leads_to_its_row_of_a_loaded_delivery_file(marts, demo_warehouse):
+    rows = marts["contributions"]
+    delivered = rows[rows["document_type"] != "stock_position"]
+    assert delivered["_source_file"].notna().all() and delivered["_source_row_number"].notna().all()
+    assert rows.loc[rows["document_type"] == "stock_position", "_source_file"].isna().all()
+    assert set(delivered["source_extract"]) == set(ID_COLUMN)
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        con.register("documents", delivered[["source_extract", "document_id", "_source_file", "_batch_id",
+                                             "_source_row_number"]].drop_duplicates())
+        not_loaded = con.execute(
+            "select count(*) from documents d where not exists (select 1 from ingest.load_log l where "
+            "l.source_file = d._source_file and l.batch_id = d._batch_id and l.status = 'loaded')").fetchone()[0]
+        assert not_loaded == 0
+        for extract, id_column in ID_COLUMN.items():
+            # the raw row at that file and row number is the document itself
+            wrong = con.execute(
+                f"select count(*) from documents d left join raw.{extract} r on r._source_file = d._source_file "
+                f"and r._source_row_number = d._source_row_number where d.source_extract = ? "
+                f"and r.{id_column} is distinct from d.document_id", [extract]).fetchone()[0]
+            assert wrong == 0, extract

@@ -1,9 +1,10 @@
 -- Grain: one row per indicator, company, month and document (metric_code, company_code,
 -- month_start, document_type, document_id): what each document adds to the numerator and
--- denominator of the published value (穿透). Σ numerator / Σ denominator over a company's
--- rows of one month is its value in metric_values (Σ numerator for sums;
--- customer_lifetime_value: Σ numerator / number of customers). cash_conversion_cycle has no
--- rows of its own: it is dso + dio − dpo, each with its documents here.
+-- denominator of the published value (穿透), and the delivery file and row of the document.
+-- Σ numerator / Σ denominator over a company's rows of one month is its value in
+-- metric_values (Σ numerator for sums; customer_lifetime_value: Σ numerator / number of
+-- customers). cash_conversion_cycle has no rows of its own: it is dso + dio − dpo, each
+-- with its documents here.
 with
 
 document_components as (
@@ -12,27 +13,58 @@ document_components as (
 
 ),
 
+document_deliveries as (
+
+    select * from {{ ref('int_documents__deliveries') }}
+
+),
+
+contributions as (
+
+    select
+        metric_code,
+        company_code,
+        month_start,
+        document_type,
+        document_id,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        max(numerator_basis) as numerator_basis,
+        max(denominator_basis) as denominator_basis
+    from document_components
+    group by metric_code, company_code, month_start, document_type, document_id
+
+),
+
 final as (
 
     select
         -- ids
-        metric_code,
-        company_code,
-        cast(month_start as date) as month_start,
-        document_type,
-        document_id,
+        contributions.metric_code,
+        contributions.company_code,
+        cast(contributions.month_start as date) as month_start,
+        contributions.document_type,
+        contributions.document_id,
 
         -- amounts
-        cast(sum(numerator) as decimal(38, 16)) as numerator,
-        cast(sum(denominator) as decimal(38, 16)) as denominator,
+        cast(contributions.numerator as decimal(38, 16)) as numerator,
+        cast(contributions.denominator as decimal(38, 16)) as denominator,
 
         -- what each amount measures, and the month-end balances and averages refer to
-        max(numerator_basis) as numerator_basis,
-        max(denominator_basis) as denominator_basis,
-        cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end
+        contributions.numerator_basis,
+        contributions.denominator_basis,
+        cast({{ dbt.last_day('contributions.month_start', 'month') }} as date) as month_end,
 
-    from document_components
-    group by metric_code, company_code, month_start, document_type, document_id
+        -- the document's delivery (its current version), to find in ingest.load_log
+        document_deliveries.source_extract,
+        document_deliveries._source_file,
+        document_deliveries._batch_id,
+        document_deliveries._source_row_number
+
+    from contributions
+    left join document_deliveries
+        on contributions.document_type = document_deliveries.document_type
+        and contributions.document_id = document_deliveries.document_id
 
 )
 
