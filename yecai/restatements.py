@@ -137,7 +137,7 @@ def detect(warehouse: Path, previous_database: Path) -> Restatements:
     if not previous_database.is_file():
         return none()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute(f"ATTACH '{previous_database}' AS {PREVIOUS} (READ_ONLY)")
+        _attach_previous(con, previous_database)
         previous_run_id = con.execute(f"select run_id from {PREVIOUS}.marts.publication").fetchone()[0]
         values = con.execute(_CHANGED_VALUES + " order by 1, 2, 3").df()
         documents = (con.execute(_CHANGED_DOCUMENTS + " order by 1, 3, 2, 4, 5").df()
@@ -155,7 +155,7 @@ def write_history(con: duckdb.DuckDBPyConnection, target: str, previous_database
     run_id, published_at = publication["run_id"], publication["published_at"]
     has_previous = previous_database.is_file()
     if has_previous:
-        con.execute(f"ATTACH '{previous_database}' AS {PREVIOUS} (READ_ONLY)")
+        _attach_previous(con, previous_database)
     try:
         history = f"{target}.marts.{HISTORY}"
         if has_previous and _has_table(con, PREVIOUS, HISTORY):
@@ -197,6 +197,11 @@ def _append(con: duckdb.DuckDBPyConnection, target: str, table: str, has_previou
             con.execute(f"create table {target}.marts.{table} as {new}", parameters)
     finally:
         con.unregister("new_rows")
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, previous_database: Path) -> None:
+    path = str(previous_database).replace("'", "''")
+    con.execute(f"ATTACH '{path}' AS {PREVIOUS} (READ_ONLY)")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> bool:
