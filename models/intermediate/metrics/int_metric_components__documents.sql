@@ -1,6 +1,6 @@
 -- Grain: one row per metric_code, month_start, company_code, dimensions and document: the
 -- component rows of every area at document level (the component interface), each with the
--- model it comes from. A view: the marts fct_metric_components (Σ over documents) and
+-- model it comes from. The marts fct_metric_components (Σ over documents) and
 -- fct_metric_contributions (Σ over dimensions) each read it once.
 with
 

@@ -5,6 +5,9 @@
 -- metric_values (Σ numerator for sums; customer_lifetime_value: Σ numerator / number of
 -- customers). cash_conversion_cycle has no rows of its own: it is dso + dio − dpo, each
 -- with its documents here.
+-- Built after fct_metric_components, never beside it: each is a large aggregation over the
+-- same document rows, and two at once exceed the memory limit at scale 1.
+-- depends_on: {{ ref('fct_metric_components') }}
 with
 
 document_components as (
