@@ -3,13 +3,14 @@
 Reads the published BI database (marts.fct_metric_contributions, metric_values and
 metric_catalog), never the working warehouse, so it runs beside a build. The value is
 recomputed from the documents by the indicator's aggregation in the catalog and shown next
-to the published one; a derived indicator (cash_conversion_cycle) is explained through its
-inputs.
+to the published one; a derived indicator (cash_conversion_cycle) is explained through the
+inputs its catalog formula names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 ALL_COMPANIES = "ALL"
-DERIVED_INPUTS = {"cash_conversion_cycle": (("dso", 1), ("dio", 1), ("dpo", -1))}
+# a derived indicator's catalog formula: indicator codes joined by + and − (or -)
+FORMULA_TERM = re.compile(r"\s*([+−-])?\s*([a-z][a-z0-9_]*)\s*")
 
 
 class ExplainError(Exception):
@@ -87,8 +89,8 @@ def explain(database: Path, metric: str, company: str, month: dt.date) -> Explan
 
 
 def _explain(con: duckdb.DuckDBPyConnection, metric: str, company: str, month: dt.date) -> Explanation:
-    catalog = con.execute("select name_zh, unit, aggregation from marts.metric_catalog where metric_code = ?",
-                          [metric]).fetchone()
+    catalog = con.execute("select name_zh, unit, aggregation, formula from marts.metric_catalog "
+                          "where metric_code = ?", [metric]).fetchone()
     if catalog is None:
         known = ", ".join(row[0] for row in con.execute(
             "select metric_code from marts.metric_catalog order by metric_code").fetchall())
@@ -100,7 +102,8 @@ def _explain(con: duckdb.DuckDBPyConnection, metric: str, company: str, month: d
                            "(companies: each company_code of dim_company, or ALL)")
     explanation = Explanation(metric, catalog[0], catalog[1], catalog[2], company, month, published[0])
     if catalog[2] == "derived":
-        explanation.inputs = [(_explain(con, code, company, month), sign) for code, sign in DERIVED_INPUTS[metric]]
+        explanation.inputs = [(_explain(con, code, company, month), sign)
+                              for code, sign in derived_inputs(metric, catalog[3] or "")]
         return explanation
     company_filter = "" if company == ALL_COMPANIES else "and company_code = ?"
     rows = con.execute(
@@ -111,6 +114,21 @@ def _explain(con: duckdb.DuckDBPyConnection, metric: str, company: str, month: d
         [metric, month] + ([] if company == ALL_COMPANIES else [company])).fetchall()
     explanation.contributions = [Contribution(*row) for row in rows]
     return explanation
+
+
+def derived_inputs(metric: str, formula: str) -> list[tuple[str, int]]:
+    """(indicator, sign) of each term of a derived indicator's catalog formula, e.g.
+    'dso + dio − dpo' → [(dso, 1), (dio, 1), (dpo, -1)]."""
+    terms, position = [], 0
+    while position < len(formula):
+        match = FORMULA_TERM.match(formula, position)
+        if match is None or match.end() == position or (terms and match.group(1) is None):
+            raise ExplainError(f"the catalog formula of {metric} is not a sum of indicators: {formula!r}")
+        terms.append((match.group(2), -1 if match.group(1) in ("−", "-") else 1))
+        position = match.end()
+    if not terms:
+        raise ExplainError(f"the catalog has no formula for the derived indicator {metric}")
+    return terms
 
 
 def render(explanation: Explanation, limit: int | None) -> str:

@@ -165,6 +165,32 @@ def test_break_journal_lines_are_the_listed_journals_as_delivered(demo_warehouse
     assert np.allclose(lines["credit_amount"].astype(float), bridge["credit_amount"].astype(float))
 
 
+def test_break_subledger_records_are_the_documents_as_delivered_and_make_up_each_break(demo_warehouse, breaks, books):
+    """fct_reconciliation_break_subledger_records lists, for every break with a business side,
+    the delivered records that make up its business amount: each invoice's amount is the
+    books' revenue (revenue) or gross (accounts_receivable) of that invoice, and each
+    receipt's the books' receipt in CNY."""
+    records = _read(demo_warehouse, "select * from marts.fct_reconciliation_break_subledger_records")
+    key = ["reconciliation_code", "company_code", "month_start", "document_type", "document_key"]
+    per_break = breaks.set_index(key)["business_amount"].astype(float)
+    summed = records.groupby(key)["business_amount"].sum().astype(float).reindex(per_break.index).fillna(0.0)
+    assert np.allclose(summed, per_break, atol=1e-6)
+    assert set(records.groupby(key).groups) <= set(per_break.index)
+
+    invoices = books.sales_invoices.set_index("invoice_id")
+    for code, column in (("revenue", "revenue_cny"), ("accounts_receivable", "gross_cny")):
+        rows = records[(records["reconciliation_code"] == code) & (records["source_extract"] == "bil_invoices")]
+        assert len(rows) > 0, code
+        assert np.allclose(rows["business_amount"].astype(float), invoices.loc[rows["document_key"], column],
+                           atol=AMOUNT_TOL), code
+    receipts = books.rows("ar_receipts").set_index("receipt_id")
+    rows = records[records["source_extract"] == "ar_receipts"]
+    expected = receipts.loc[rows["document_key"]]
+    assert len(rows) > 0
+    assert np.allclose(rows["business_amount"].astype(float),
+                       expected["amount"] * books.rate(expected["currency"], expected["receipt_date"]), atol=AMOUNT_TOL)
+
+
 def test_monthly_differences_match_the_books_and_are_fully_explained(demo_warehouse, books):
     """Both sides of every reconciliation equal plain pandas from the landing files; the
     difference equals Σ listed breaks + sub-cent rounding, leaving nothing unexplained."""

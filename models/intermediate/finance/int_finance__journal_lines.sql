@@ -48,7 +48,12 @@ final as (
 
         -- dates
         journal_lines.posting_date,
-        cast({{ dbt.date_trunc('month', 'journal_lines.posting_date') }} as date) as month_start
+        cast({{ dbt.date_trunc('month', 'journal_lines.posting_date') }} as date) as month_start,
+
+        -- lineage: the delivered row this one is built from
+        journal_lines._source_file,
+        journal_lines._batch_id,
+        journal_lines._source_row_number
 
     from journal_lines
     left join accounts

@@ -41,7 +41,12 @@ final as (
 
         -- dates
         journal_lines.posting_date,
-        journal_lines.month_start
+        journal_lines.month_start,
+
+        -- lineage: the delivered row this one is built from
+        journal_lines._source_file,
+        journal_lines._batch_id,
+        journal_lines._source_row_number
 
     from journal_lines
     inner join reconciliations

@@ -81,7 +81,10 @@ matched as (
         standard_costs.standard_cost,
         invoices.invoice_date,
         invoices.due_date,
-        invoices.invoice_month
+        invoices.invoice_month,
+        invoice_lines._source_file,
+        invoice_lines._batch_id,
+        invoice_lines._source_row_number
     from invoice_lines
     inner join invoices
         on invoice_lines.invoice_id = invoices.invoice_id
@@ -255,7 +258,12 @@ final as (
             checked.is_order_line_valid
             and checked.is_price_correct
             and checked.cumulative_invoiced_quantity <= checked.shipped_quantity_to_date
-        ) as is_accurate
+        ) as is_accurate,
+
+        -- lineage: the delivered row this one is built from
+        converted._source_file,
+        converted._batch_id,
+        converted._source_row_number
 
     from converted
     left join checked

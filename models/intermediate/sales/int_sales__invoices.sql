@@ -41,7 +41,10 @@ issued as (
         invoice_date,
         due_date,
         -- credit notes carry positive amounts and count negative (charter, common rules)
-        case when invoice_type = 'credit_note' then -1 else 1 end as document_sign
+        case when invoice_type = 'credit_note' then -1 else 1 end as document_sign,
+        _source_file,
+        _batch_id,
+        _source_row_number
     from invoices
     where invoice_status = 'issued'
 
@@ -76,7 +79,12 @@ final as (
         -- dates
         issued.invoice_date,
         issued.due_date,
-        cast({{ dbt.date_trunc('month', 'issued.invoice_date') }} as date) as invoice_month
+        cast({{ dbt.date_trunc('month', 'issued.invoice_date') }} as date) as invoice_month,
+
+        -- lineage: the delivered row this one is built from
+        issued._source_file,
+        issued._batch_id,
+        issued._source_row_number
 
     from issued
     left join line_totals

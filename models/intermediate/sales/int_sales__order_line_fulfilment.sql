@@ -66,7 +66,12 @@ final as (
         order_lines.is_order_cancelled,
         coalesce(shipped_per_line.shipped_quantity, 0) >= order_lines.ordered_quantity as is_shipped_in_full,
         coalesce(shipped_per_line.shipped_on_time_quantity, 0) >= order_lines.ordered_quantity
-            as is_fulfilled_on_time_in_full
+            as is_fulfilled_on_time_in_full,
+
+        -- lineage: the delivered row this one is built from
+        order_lines._source_file,
+        order_lines._batch_id,
+        order_lines._source_row_number
 
     from order_lines
     left join shipped_per_line

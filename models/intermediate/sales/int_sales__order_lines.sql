@@ -44,7 +44,12 @@ final as (
         orders.requested_delivery_date,
 
         -- flags
-        coalesce(orders.order_status = 'cancelled', false) as is_order_cancelled
+        coalesce(orders.order_status = 'cancelled', false) as is_order_cancelled,
+
+        -- lineage: the delivered row this one is built from
+        order_lines._source_file,
+        order_lines._batch_id,
+        order_lines._source_row_number
 
     from order_lines
     left join orders

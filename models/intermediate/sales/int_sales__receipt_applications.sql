@@ -45,7 +45,12 @@ final as (
         -- dates
         applications.applied_date,
         receipts.receipt_date,
-        invoices.invoice_date
+        invoices.invoice_date,
+
+        -- lineage: the delivered row this one is built from
+        applications._source_file,
+        applications._batch_id,
+        applications._source_row_number
 
     from applications
     inner join invoices

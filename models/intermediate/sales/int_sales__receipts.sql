@@ -53,7 +53,12 @@ final as (
 
         -- dates
         receipts.receipt_date,
-        cast({{ dbt.date_trunc('month', 'receipts.receipt_date') }} as date) as receipt_month
+        cast({{ dbt.date_trunc('month', 'receipts.receipt_date') }} as date) as receipt_month,
+
+        -- lineage: the delivered row this one is built from
+        receipts._source_file,
+        receipts._batch_id,
+        receipts._source_row_number
 
     from receipts
     left join applied_per_receipt

@@ -51,7 +51,12 @@ final as (
 
         -- flags
         coalesce(orders.order_status = 'cancelled', false) as is_order_cancelled,
-        shipments.ship_date <= orders.requested_delivery_date as is_on_time
+        shipments.ship_date <= orders.requested_delivery_date as is_on_time,
+
+        -- lineage: the delivered row this one is built from
+        shipments._source_file,
+        shipments._batch_id,
+        shipments._source_row_number
 
     from shipments
     left join orders

@@ -39,7 +39,12 @@ final as (
         -- dates
         write_offs.write_off_date,
         cast({{ dbt.date_trunc('month', 'write_offs.write_off_date') }} as date) as write_off_month,
-        invoices.invoice_date
+        invoices.invoice_date,
+
+        -- lineage: the delivered row this one is built from
+        write_offs._source_file,
+        write_offs._batch_id,
+        write_offs._source_row_number
 
     from write_offs
     inner join invoices

@@ -49,7 +49,12 @@ final as (
 
         -- dates
         goods_receipts.receipt_date,
-        cast({{ dbt.date_trunc('month', 'goods_receipts.receipt_date') }} as date) as month_start
+        cast({{ dbt.date_trunc('month', 'goods_receipts.receipt_date') }} as date) as month_start,
+
+        -- lineage: the delivered row this one is built from
+        goods_receipts._source_file,
+        goods_receipts._batch_id,
+        goods_receipts._source_row_number
 
     from goods_receipts
     inner join live_purchase_orders

@@ -36,7 +36,12 @@ final as (
 
         -- dates
         movements.movement_date,
-        cast({{ dbt.date_trunc('month', 'movements.movement_date') }} as date) as month_start
+        cast({{ dbt.date_trunc('month', 'movements.movement_date') }} as date) as month_start,
+
+        -- lineage: the delivered row this one is built from
+        movements._source_file,
+        movements._batch_id,
+        movements._source_row_number
 
     from movements
     inner join warehouses

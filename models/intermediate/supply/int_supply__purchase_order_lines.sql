@@ -42,7 +42,12 @@ final as (
 
         -- dates
         live_purchase_orders.po_date,
-        live_purchase_orders.expected_date
+        live_purchase_orders.expected_date,
+
+        -- lineage: the delivered row this one is built from
+        purchase_order_lines._source_file,
+        purchase_order_lines._batch_id,
+        purchase_order_lines._source_row_number
 
     from purchase_order_lines
     inner join live_purchase_orders

@@ -33,7 +33,10 @@ lines as (
             as decimal(38, 8)
         ) as gross_amount,
         supplier_invoices.invoice_date,
-        supplier_invoices.month_start
+        supplier_invoices.month_start,
+        supplier_invoice_lines._source_file,
+        supplier_invoice_lines._batch_id,
+        supplier_invoice_lines._source_row_number
     from supplier_invoice_lines
     inner join supplier_invoices
         on supplier_invoice_lines.supplier_invoice_id = supplier_invoices.supplier_invoice_id
@@ -67,7 +70,12 @@ final as (
 
         -- dates
         lines.invoice_date,
-        lines.month_start
+        lines.month_start,
+
+        -- lineage: the delivered row this one is built from
+        lines._source_file,
+        lines._batch_id,
+        lines._source_row_number
 
     from lines
     {{ fx_rate_join('lines.currency', 'lines.invoice_date', 'invoice_fx') }}

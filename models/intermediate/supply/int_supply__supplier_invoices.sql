@@ -51,7 +51,10 @@ totals as (
             as decimal(38, 8)
         ) as gross_amount,
         issued_invoices.invoice_date,
-        issued_invoices.due_date
+        issued_invoices.due_date,
+        issued_invoices._source_file,
+        issued_invoices._batch_id,
+        issued_invoices._source_row_number
     from issued_invoices
     left join line_totals
         on issued_invoices.supplier_invoice_id = line_totals.supplier_invoice_id
@@ -82,7 +85,12 @@ final as (
         -- dates
         totals.invoice_date,
         totals.due_date,
-        cast({{ dbt.date_trunc('month', 'totals.invoice_date') }} as date) as month_start
+        cast({{ dbt.date_trunc('month', 'totals.invoice_date') }} as date) as month_start,
+
+        -- lineage: the delivered row this one is built from
+        totals._source_file,
+        totals._batch_id,
+        totals._source_row_number
 
     from totals
     {{ fx_rate_join('totals.currency', 'totals.invoice_date', 'invoice_fx') }}

@@ -26,7 +26,10 @@ paid_invoices as (
         payments.currency,
         cast(payments.amount as decimal(38, 8)) as amount,
         payments.payment_date,
-        supplier_invoices.invoice_date
+        supplier_invoices.invoice_date,
+        payments._source_file,
+        payments._batch_id,
+        payments._source_row_number
     from payments
     -- payments of cancelled invoices relieve nothing that counts
     inner join supplier_invoices
@@ -54,7 +57,12 @@ final as (
         -- dates
         paid_invoices.payment_date,
         cast({{ dbt.date_trunc('month', 'paid_invoices.payment_date') }} as date) as month_start,
-        paid_invoices.invoice_date
+        paid_invoices.invoice_date,
+
+        -- lineage: the delivered row this one is built from
+        paid_invoices._source_file,
+        paid_invoices._batch_id,
+        paid_invoices._source_row_number
 
     from paid_invoices
     {{ fx_rate_join('paid_invoices.invoice_currency', 'paid_invoices.invoice_date', 'invoice_fx') }}

@@ -55,7 +55,12 @@ final as (
         cast({{ dbt.date_trunc('month', 'work_orders.finish_date') }} as date) as finish_month_start,
 
         -- flags
-        work_orders.work_order_status = 'completed' as is_completed
+        work_orders.work_order_status = 'completed' as is_completed,
+
+        -- lineage: the delivered row this one is built from
+        work_orders._source_file,
+        work_orders._batch_id,
+        work_orders._source_row_number
 
     from work_orders
     left join cost_totals

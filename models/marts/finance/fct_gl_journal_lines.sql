@@ -36,7 +36,12 @@ final as (
 
         -- dates
         posting_date,
-        month_start
+        month_start,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from journal_lines
 

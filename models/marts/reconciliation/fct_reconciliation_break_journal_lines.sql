@@ -35,7 +35,12 @@ final as (
 
         -- dates
         breaks.month_start,
-        gl_lines.posting_date
+        gl_lines.posting_date,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        gl_lines._source_file,
+        gl_lines._batch_id,
+        gl_lines._source_row_number
 
     from breaks
     inner join gl_lines

@@ -56,7 +56,12 @@ final as (
         is_order_line_valid,
         is_price_correct,
         is_quantity_within_shipped,
-        is_accurate
+        is_accurate,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from invoice_lines
 

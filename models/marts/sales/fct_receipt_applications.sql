@@ -29,7 +29,12 @@ final as (
         -- dates
         applied_date,
         receipt_date,
-        invoice_date
+        invoice_date,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from applications
 

@@ -92,7 +92,12 @@ final as (
         order_lines.is_order_cancelled,
         order_lines.is_shipped_in_full,
         order_lines.is_fulfilled_on_time_in_full,
-        coalesce(billed_per_line.invoiced_quantity, 0) >= order_lines.ordered_quantity as is_invoiced_in_full
+        coalesce(billed_per_line.invoiced_quantity, 0) >= order_lines.ordered_quantity as is_invoiced_in_full,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        order_lines._source_file,
+        order_lines._batch_id,
+        order_lines._source_row_number
 
     from order_lines
     left join billed_per_line

@@ -33,7 +33,12 @@ final as (
 
         -- flags
         is_on_time,
-        is_order_cancelled
+        is_order_cancelled,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from shipments
     where order_match_status <> 'unknown_order'

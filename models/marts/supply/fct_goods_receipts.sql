@@ -27,7 +27,12 @@ final as (
 
         -- dates
         receipt_date,
-        month_start
+        month_start,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from goods_receipts
 

@@ -30,7 +30,12 @@ final as (
 
         -- dates
         movement_date,
-        month_start
+        month_start,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from movements
 

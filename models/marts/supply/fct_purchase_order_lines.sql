@@ -67,7 +67,12 @@ final as (
 
         -- dates
         purchase_order_lines.po_date,
-        purchase_order_lines.expected_date
+        purchase_order_lines.expected_date,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        purchase_order_lines._source_file,
+        purchase_order_lines._batch_id,
+        purchase_order_lines._source_row_number
 
     from purchase_order_lines
     left join received

@@ -52,7 +52,12 @@ final as (
         three_way_match.names_known_po_line,
         three_way_match.is_price_within_tolerance,
         three_way_match.is_quantity_within_received,
-        three_way_match.is_three_way_matched
+        three_way_match.is_three_way_matched,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        supplier_invoice_lines._source_file,
+        supplier_invoice_lines._batch_id,
+        supplier_invoice_lines._source_row_number
 
     from supplier_invoice_lines
     inner join three_way_match

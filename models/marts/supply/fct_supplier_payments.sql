@@ -28,7 +28,12 @@ final as (
         -- dates
         payment_date,
         month_start,
-        invoice_date
+        invoice_date,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from payments
 

@@ -35,7 +35,12 @@ final as (
         finish_month_start,
 
         -- flags
-        is_completed
+        is_completed,
+
+        -- lineage: the delivered row, a row of that file in ingest.load_log
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from work_orders
 
