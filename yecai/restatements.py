@@ -49,9 +49,9 @@ _CHANGED_VALUES = f"""
             > {TOLERANCE} * greatest(1, abs(previous_values.value))
 """
 
+# `restated`: the changed values (_CHANGED_VALUES), registered once they are read
 _CHANGED_DOCUMENTS = f"""
-    with restated as ({_CHANGED_VALUES}),
-    previous_documents as (
+    with previous_documents as (
         select * from {PREVIOUS}.marts.fct_metric_contributions as documents
         where exists (select 1 from restated where restated.metric_code = documents.metric_code
                       and restated.month = documents.month_start
@@ -140,8 +140,10 @@ def detect(warehouse: Path, previous_database: Path) -> Restatements:
         _attach_previous(con, previous_database)
         previous_run_id = con.execute(f"select run_id from {PREVIOUS}.marts.publication").fetchone()[0]
         values = con.execute(_CHANGED_VALUES + " order by 1, 2, 3").df()
-        documents = (con.execute(_CHANGED_DOCUMENTS + " order by 1, 3, 2, 4, 5").df()
-                     if _has_table(con, PREVIOUS, "fct_metric_contributions") else none().documents)
+        documents = none().documents
+        if not values.empty and _has_table(con, PREVIOUS, "fct_metric_contributions"):
+            con.register("restated", values)
+            documents = con.execute(_CHANGED_DOCUMENTS + " order by 1, 3, 2, 4, 5").df()
     return Restatements(previous_run_id, values, documents)
 
 
@@ -206,7 +208,7 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous_database: Path) ->
 
 def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> bool:
     return con.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = 'marts' "
-                       "and table_name = ?", [catalog, table]).fetchone()[0] > 0
+                       "and table_name = ?", [catalog, table]).fetchall()[0][0] > 0
 
 
 _COMMENTS = {
