@@ -4,7 +4,8 @@
   combined by the catalog's aggregation in plain pandas, give the published value of
   metric_values (Σ/Σ for ratios, Σ for sums, Σ / distinct customers for customer lifetime
   value, dso + dio − dpo for the cash conversion cycle).
-- Each invoice's revenue contribution equals its revenue computed from the landing files.
+- Each invoice's revenue contribution equals its revenue computed from the landing files, and
+  each invoice's dso contribution its open AR at the month-end and gross of the month.
 - `yecai explain` prints the documents and agrees for every indicator; it refuses an unknown
   indicator in one line.
 """
@@ -15,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from books import Books
 from click.testing import CliRunner
 from reference_sales import SalesBooks
 
@@ -79,6 +81,36 @@ def test_each_invoice_contributes_its_revenue_from_the_landing_files(marts, demo
     assert set(revenue.index) == set(reference.index)
     difference = (revenue.astype(float) - reference.reindex(revenue.index)).abs()
     assert difference.max() < 0.005
+
+
+@pytest.mark.parametrize("month", ["2023-12", "2024-06", "2025-03"])
+def test_each_invoice_contributes_to_dso_its_open_amount_at_the_month_end(marts, demo_data, month):
+    """dso's documents of a month, from the landing files: every invoice or credit note open at
+    the month-end (gross − applications − write-offs up to that day, CNY at its own rate)
+    gives open × days in the month, and every one of the month gives its gross."""
+    books = Books(demo_data.landing)
+    month_start = pd.Timestamp(f"{month}-01")
+    month_end = month_start + pd.offsets.MonthEnd(0)
+    invoices = books.sales_invoices.set_index("invoice_id")
+    invoices = invoices[invoices["invoice_date"] <= month_end]
+    sign = np.where(invoices["invoice_type"] == "invoice", 1.0, -1.0)
+    applications = books.rows("ar_receipt_applications")
+    applied = applications[applications["applied_date"] <= month_end].groupby("invoice_id")["applied_amount"].sum()
+    write_offs = books.rows("ar_write_offs")
+    written_off = write_offs[write_offs["write_off_date"] <= month_end].groupby("invoice_id")["amount"].sum()
+    relieved = applied.reindex(invoices.index, fill_value=0) + written_off.reindex(invoices.index, fill_value=0)
+    open_amount = invoices["gross_cny"] - sign * relieved * invoices["rate"]
+    of_month = invoices["invoice_date"] >= month_start
+    expected_documents = set(invoices.index[(open_amount.abs() > 0.005) | of_month])
+
+    rows = marts["contributions"]
+    dso = rows[(rows["metric_code"] == "dso") & (pd.to_datetime(rows["month_start"]) == month_start)]
+    dso = dso.set_index("document_id")
+    assert set(dso.index) == expected_documents
+    days = month_end.day
+    assert np.allclose(dso["numerator"].astype(float), open_amount.reindex(dso.index) * days, atol=0.01 * days)
+    gross_of_month = invoices["gross_cny"].where(of_month, 0.0).reindex(dso.index)
+    assert np.allclose(dso["denominator"].astype(float).fillna(0.0), gross_of_month, atol=0.01)
 
 
 def test_balance_contributions_say_which_month_end(marts):
