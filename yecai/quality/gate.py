@@ -31,6 +31,7 @@ DATASOURCE = "warehouse"
 CHECKPOINT = "yecai_gate"
 LINEAGE_COLUMNS = ("_source_file", "_source_row_number")
 SAMPLE_ROWS = 5
+SAMPLE_COLUMNS = 7  # of a failing row, beside its lineage and checked columns: its key and what names it
 UNEXPECTED_ROWS = "unexpected_rows_expectation"
 
 
@@ -208,7 +209,7 @@ def _rows(con: Connection, query: str, params: tuple, column: str | None = None)
         return ({"sample_error": str(error.orig).splitlines()[0]},)
     names = list(result.keys())
     first = [c for c in (*LINEAGE_COLUMNS, column) if c in names]
-    order = first + [n for n in names if n not in first][: 8 - len(first)]
+    order = first + [n for n in names if n not in first][:SAMPLE_COLUMNS]
     return tuple({n: row[names.index(n)] for n in order} for row in result.fetchall())
 
 
