@@ -1,11 +1,12 @@
 """Column lineage of every indicator, computed from dbt's compiled SQL with sqlglot.
 
 For each indicator of the semantic layer, the walk starts at the numerator and denominator
-of fct_metric_components (the columns its measures read; a derived indicator takes the
-lineage of its inputs) and follows every column reference down through the CTEs of each
-model and into the models it reads, to the source extracts and seeds. It keeps one
-indicator's path only: in a UNION, a branch that selects another indicator's literal
-metric_code is not followed (the component models build one CTE per indicator).
+of the model its semantic model reads (its family's fct_metric_components__<family>: the
+columns its measures read; a derived indicator takes the lineage of its inputs) and follows
+every column reference down through the CTEs of each model and into the models it reads,
+to the source extracts and seeds. It keeps one indicator's path only: in a UNION, a branch
+that selects another indicator's literal metric_code is not followed (the component models
+build one CTE per indicator).
 
 Columns are read two ways:
     value      the column's values flow into the indicator's numerator or denominator
@@ -32,7 +33,6 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 
-START_MODEL = "fct_metric_components"
 START_COLUMNS = ("numerator", "denominator")
 METRIC_CODE = "metric_code"
 SEED_PATH = Path("seeds") / "metric_column_lineage.csv"
@@ -257,15 +257,41 @@ def metric_inputs(semantic_manifest: dict[str, Any]) -> dict[str, list[str]]:
             if metric["type"] == "derived" or metric.get("filter")}
 
 
+def metric_models(semantic_manifest: dict[str, Any]) -> dict[str, str]:
+    """Each non-derived metric and the model its measures read (the semantic model's)."""
+    model_by_measure = {measure["name"]: semantic_model["node_relation"]["alias"]
+                        for semantic_model in semantic_manifest["semantic_models"]
+                        for measure in semantic_model["measures"]}
+    metrics = {metric["name"]: metric for metric in semantic_manifest["metrics"]}
+
+    def models(name: str) -> set[str]:
+        params = metrics[name]["type_params"]
+        if params.get("measure"):
+            return {model_by_measure[params["measure"]["name"]]}
+        return {model for side in ("numerator", "denominator") if params.get(side)
+                for model in models(params[side]["name"])}
+
+    found = {}
+    for name, metric in metrics.items():
+        if metric["type"] == "derived":
+            continue
+        names = models(name)
+        if len(names) != 1:
+            raise LineageError(f"metric {name} reads {sorted(names)}: one model per metric is expected")
+        found[name] = names.pop()
+    return found
+
+
 def compute(manifest: dict[str, Any], semantic_manifest: dict[str, Any]) -> list[LineageRow]:
     """The lineage rows of every indicator, sorted."""
     project = Project(manifest)
+    start_models = metric_models(semantic_manifest)
     rows: set[LineageRow] = set()
     for metric, components in metric_inputs(semantic_manifest).items():
         for component in components:
             for column in START_COLUMNS:
                 for model, model_column, read_as, leaf in project.trace(
-                        START_MODEL, column, frozenset({(METRIC_CODE, component)})):
+                        start_models[component], column, frozenset({(METRIC_CODE, component)})):
                     rows.add(LineageRow(metric, model, model_column, read_as, leaf.kind, leaf.name, leaf.column))
     return _drop_weaker_duplicates(rows)
 

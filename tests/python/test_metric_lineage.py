@@ -4,6 +4,8 @@ committed as seeds/metric_column_lineage.csv and its docs page, and checked here
 - the committed files are what the SQL gives today (else: run `yecai lineage`);
 - three indicators against what a reader of their SQL finds by hand;
 - every indicator reaches at least one column of a source extract as a value;
+- the dbt graph of every indicator (metric → semantic model → mart → sources) reaches no
+  extract beyond its column lineage, except the named attributes of shared line models;
 - the walker itself, on a hand-made two-model project: a union branch of another indicator
   and the ON of a LEFT JOIN are not followed, a WHERE is a condition.
 """
@@ -24,8 +26,13 @@ def compiled(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rows(compiled) -> list[lineage.LineageRow]:
-    return lineage.compute(*lineage.load(compiled))
+def loaded(compiled) -> tuple[dict, dict]:
+    return lineage.load(compiled)
+
+
+@pytest.fixture(scope="module")
+def rows(loaded) -> list[lineage.LineageRow]:
+    return lineage.compute(*loaded)
 
 
 def extract_columns(rows: list[lineage.LineageRow], metric: str, read_as: str) -> set[str]:
@@ -79,13 +86,63 @@ def test_every_indicator_reaches_a_source_column(rows):
     assert set(reached) == indicators
 
 
-def test_every_row_reaches_from_the_components_to_a_staging_model(rows):
+def test_every_row_reaches_from_the_components_to_a_staging_model(loaded, rows):
+    start_models = lineage.metric_models(loaded[1])
     by_metric = defaultdict(set)
     for row in rows:
         by_metric[row.metric_code].add(row.model_name)
     for metric, models in by_metric.items():
-        assert lineage.START_MODEL in models, metric
+        inputs = lineage.metric_inputs(loaded[1])[metric]
+        assert {start_models[code] for code in inputs} <= models, metric
+        assert all(start_models[code].startswith("fct_metric_components__") for code in inputs), metric
         assert any(model.startswith("stg_") for model in models), metric
+
+
+# Extracts a model brings into every indicator that reads it although their columns reach
+# none of its values: one row per invoice line carries all the line's attributes (the order's
+# channel and line, the latest shipment, the standard cost, held versions); an application
+# carries its receipt header (date, company); supplier invoice lines carry CNY amounts.
+SHARED_MODEL_EXTRACTS = {
+    "int_sales__invoice_lines": {"erp_sales_orders", "erp_sales_order_lines", "wms_shipments", "erp_standard_costs",
+                                 "fin_fx_rates", "snapshot_held_keys"},
+    "int_sales__receipt_applications": {"ar_receipts"},
+    "int_supply__supplier_invoice_lines": {"fin_fx_rates"},
+}
+
+
+def graph_upstream(manifest: dict, unique_id: str) -> tuple[set[str], set[str]]:
+    """The models and the sources (extract name, else identifier) upstream of a node."""
+    nodes = {**manifest["nodes"], **manifest["semantic_models"], **manifest["metrics"]}
+    models, sources, todo = set(), set(), [unique_id]
+    while todo:
+        for parent in nodes[todo.pop()]["depends_on"]["nodes"]:
+            if parent.startswith("source."):
+                source = manifest["sources"][parent]
+                sources.add(source["config"]["meta"].get("extract") or source["identifier"])
+            elif parent in nodes and nodes[parent].get("name") not in models:
+                models.add(nodes[parent]["name"])
+                todo.append(parent)
+    return models, sources
+
+
+def test_every_indicators_dbt_graph_is_no_wider_than_what_it_reads(loaded, rows):
+    """An indicator's graph holds the extracts its family (the indicators of its mart) reads,
+    and the named attributes of the shared line models; nothing of other areas."""
+    manifest, semantic_manifest = loaded
+    start_models, inputs = lineage.metric_models(semantic_manifest), lineage.metric_inputs(semantic_manifest)
+    read_by_mart = defaultdict(set)
+    for row in rows:
+        if row.source_kind != "seed" and row.metric_code in start_models:  # a derived one reads its inputs'
+            read_by_mart[start_models[row.metric_code]].add(row.source_name)
+    metric_ids = {node["name"]: key for key, node in manifest["metrics"].items()}
+    for metric, codes in inputs.items():
+        read = set().union(*(read_by_mart[start_models[code]] for code in codes))
+        models, extracts = graph_upstream(manifest, metric_ids[metric])
+        allowed = set().union(*(SHARED_MODEL_EXTRACTS[model] for model in models & SHARED_MODEL_EXTRACTS.keys()))
+        assert extracts - read <= allowed, (metric, sorted(extracts - read - allowed))
+    # the issue's example: dso's graph showed 19 of the 26 extracts through one union of every area
+    assert graph_upstream(manifest, metric_ids["dso"])[1] == {
+        "bil_invoices", "bil_invoice_lines", "ar_receipt_applications", "ar_write_offs", "fin_fx_rates", "ar_receipts"}
 
 
 def _toy_manifest() -> dict:
@@ -93,7 +150,7 @@ def _toy_manifest() -> dict:
         return {"resource_type": "model", "name": name, "relation_name": f'"db"."main"."{name}"',
                 "compiled_code": sql, "columns": dict.fromkeys(columns, {})}
 
-    components = model("fct_metric_components", """
+    components = model("fct_metric_components__toy", """
         with lines as (select * from "db"."main"."int_lines"),
         revenue as (select 'revenue' as metric_code, sum(amount) as numerator, null as denominator
                     from lines where status = 'issued'),
@@ -117,8 +174,17 @@ def _toy_manifest() -> dict:
 
 
 def test_the_walker_follows_one_indicator_and_only_the_rows_it_counts():
-    semantic = {"metrics": [{"name": "revenue", "type": "simple", "filter": "x"},
-                            {"name": "line_count", "type": "simple", "filter": "x"}]}
+    semantic = {"semantic_models": [{"node_relation": {"alias": "fct_metric_components__toy"},
+                                     "measures": [{"name": "numerator"}, {"name": "denominator"}]}],
+                "metrics": [{"name": "revenue", "type": "simple", "filter": "x",
+                             "type_params": {"measure": {"name": "numerator"}}},
+                            {"name": "line_count", "type": "ratio", "filter": "x",
+                             "type_params": {"numerator": {"name": "line_numerator"},
+                                             "denominator": {"name": "line_denominator"}}},
+                            {"name": "line_numerator", "type": "simple",
+                             "type_params": {"measure": {"name": "numerator"}}},
+                            {"name": "line_denominator", "type": "simple",
+                             "type_params": {"measure": {"name": "denominator"}}}]}
     found = lineage.compute(_toy_manifest(), semantic)
     by_metric = defaultdict(set)
     for row in found:

@@ -1,5 +1,5 @@
 """Order-to-cash indicators end to end: the warehouse's metric components
-(intermediate.int_metric_components__sales), aggregated per company and month as
+(intermediate.int_metric_components__documents, the rows of the sales indicators), aggregated per company and month as
 docs/METRICS.md prescribes, against the charter computed independently in plain pandas from
 the landing files (reference_sales.py); and the sales facts tied back to staging."""
 
@@ -53,10 +53,11 @@ def books(demo_data) -> SalesBooks:
 
 @pytest.fixture(scope="module")
 def components(warehouse) -> pd.DataFrame:
-    df = _query(warehouse, """
+    df = _query(warehouse, f"""
         select metric_code, company_code, month_start, customer_id,
                cast(numerator as double) as numerator, cast(denominator as double) as denominator
-        from intermediate.int_metric_components__sales""")
+        from intermediate.int_metric_components__documents
+        where metric_code in ({", ".join(f"'{code}'" for code in SALES_METRICS)})""")
     df["month"] = _month(df["month_start"])
     return df
 

@@ -55,12 +55,12 @@ def assert_close(actual: pd.Series, expected: pd.Series, fill_missing: float | N
 
 
 def component_values(query, metric_code: str) -> pd.Series:
-    """The indicator per company and month from int_metric_components__supply, by the rule of
-    docs/METRICS.md: Σ numerator / Σ denominator (NULL when that is 0), or Σ numerator."""
+    """The indicator per company and month from its document rows (int_metric_components__documents),
+    by the rule of docs/METRICS.md: Σ numerator / Σ denominator (NULL when 0), or Σ numerator."""
     rows = _with_months(query(
         "select company_code, month_start, cast(numerator as double) as numerator, "
         "cast(denominator as double) as denominator "
-        f"from intermediate.int_metric_components__supply where metric_code = '{metric_code}'"))
+        f"from intermediate.int_metric_components__documents where metric_code = '{metric_code}'"))
     sums = rows.groupby(COMPANY_MONTH)[["numerator", "denominator"]].sum(min_count=1)
     if rows["denominator"].isna().all():
         return sums["numerator"]
@@ -115,7 +115,9 @@ def test_unit_output_cost_per_company_and_month(query, reference):
 
 
 def test_components_have_a_company_and_a_known_metric(query):
-    rows = query("select metric_code, company_code, month_start from intermediate.int_metric_components__supply")
+    rows = query("select metric_code, company_code, month_start from intermediate.int_metric_components__documents "
+                 "where component_source in ('int_metric_components__inventory', 'int_metric_components__payables', "
+                 "'int_metric_components__purchasing', 'int_metric_components__production')")
     assert rows["company_code"].notna().all()
     assert set(rows["metric_code"]) == {"inventory_value", "dpo", "three_way_match_rate", "unit_output_cost"}
     months = pd.to_datetime(rows["month_start"]).dt.to_period("M")

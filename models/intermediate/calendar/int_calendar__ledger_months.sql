@@ -1,116 +1,76 @@
 -- Grain: one row per ledger and month (ledger, month_start): the month-ends at which the
 -- ledger's balances are measured, from the month of its first to the month of its last
--- activity date. One definition for every balance, average and reconciliation: a month-end
--- after a ledger's latest date has not happened yet for that ledger.
+-- activity date. The union of the per-ledger models (int_calendar__<ledger>_months, each the
+-- ledger_months macro over its own ledger's dates), for what needs every ledger
+-- (reconciliation); a model that needs one ledger's months reads that ledger's model.
 with
 
-invoices as (
+sales_months as (
 
-    select * from {{ ref('stg_bil__invoices') }}
-
-),
-
-applications as (
-
-    select * from {{ ref('stg_ar__receipt_applications') }}
+    select * from {{ ref('int_calendar__sales_months') }}
 
 ),
 
-write_offs as (
+cash_months as (
 
-    select * from {{ ref('stg_ar__write_offs') }}
-
-),
-
-receipts as (
-
-    select * from {{ ref('int_sales__receipts') }}
+    select * from {{ ref('int_calendar__cash_months') }}
 
 ),
 
-supplier_invoices as (
+payables_months as (
 
-    select * from {{ ref('int_supply__supplier_invoices') }}
-
-),
-
-supplier_payments as (
-
-    select * from {{ ref('int_supply__supplier_payments') }}
+    select * from {{ ref('int_calendar__payables_months') }}
 
 ),
 
-inventory_movements as (
+inventory_months as (
 
-    select * from {{ ref('int_supply__inventory_movements') }}
-
-),
-
-journal_lines as (
-
-    select * from {{ ref('stg_fin__journal_lines') }}
+    select * from {{ ref('int_calendar__inventory_months') }}
 
 ),
 
-days as (
+general_ledger_months as (
 
-    select * from {{ ref('int_calendar__days') }}
+    select * from {{ ref('int_calendar__general_ledger_months') }}
 
 ),
 
-activity_dates as (
+ledger_months as (
 
     select
         'sales' as ledger,
-        invoice_date as activity_date
-    from invoices
-    where invoice_status = 'issued'
-    union all
-    select
-        'sales' as ledger,
-        applied_date as activity_date
-    from applications
-    union all
-    select
-        'sales' as ledger,
-        write_off_date as activity_date
-    from write_offs
+        month_start,
+        month_end,
+        days_in_month
+    from sales_months
     union all
     select
         'cash' as ledger,
-        receipt_date as activity_date
-    from receipts
+        month_start,
+        month_end,
+        days_in_month
+    from cash_months
     union all
     select
         'payables' as ledger,
-        invoice_date as activity_date
-    from supplier_invoices
-    union all
-    select
-        'payables' as ledger,
-        payment_date as activity_date
-    from supplier_payments
+        month_start,
+        month_end,
+        days_in_month
+    from payables_months
     union all
     select
         'inventory' as ledger,
-        movement_date as activity_date
-    from inventory_movements
+        month_start,
+        month_end,
+        days_in_month
+    from inventory_months
     union all
     select
         'general_ledger' as ledger,
-        posting_date as activity_date
-    from journal_lines
-
-),
-
-ledger_spans as (
-
-    select
-        ledger,
-        min(activity_date) as first_activity_date,
-        max(activity_date) as last_activity_date
-    from activity_dates
-    group by ledger
+        month_start,
+        month_end,
+        days_in_month
+    from general_ledger_months
 
 ),
 
@@ -118,18 +78,14 @@ final as (
 
     select
         -- ids
-        ledger_spans.ledger,
+        ledger,
 
         -- dates
-        days.month_start,
-        days.month_end,
-        days.days_in_month
+        month_start,
+        month_end,
+        days_in_month
 
-    from ledger_spans
-    inner join days
-        on days.is_month_end
-        and ledger_spans.first_activity_date <= days.month_end
-        and ledger_spans.last_activity_date >= days.month_start
+    from ledger_months
 
 )
 

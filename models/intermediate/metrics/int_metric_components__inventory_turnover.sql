@@ -1,5 +1,5 @@
 -- Grain: one row per indicator (inventory_turnover, dio), month_start, company_code,
--- product_id and document: each invoice's cogs of the product (from the sales components,
+-- product_id and document: each invoice's cogs of the product (the invoicing components,
 -- over its customers and channels) and each stock
 -- position's average inventory of the month (int_supply__average_inventory_monthly).
 -- inventory_turnover = cogs / average inventory; dio = days_in_month × average inventory /
@@ -7,9 +7,9 @@
 -- rows is its cogs and average inventory even when it was only held or only sold.
 with
 
-sales_components as (
+invoicing_components as (
 
-    select * from {{ ref('int_metric_components__sales') }}
+    select * from {{ ref('int_metric_components__invoicing') }}
 
 ),
 
@@ -28,7 +28,7 @@ cogs_documents as (
         document_type,
         document_id,
         sum(numerator) as cogs_cny
-    from sales_components
+    from invoicing_components
     where metric_code = 'cogs'
     group by month_start, company_code, product_id, document_type, document_id
 
@@ -54,7 +54,11 @@ inventory_turnover as (
         'inventory_turnover' as metric_code,
         month_start,
         company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
         product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         document_type,
         document_id,
         cogs_cny as numerator,
@@ -69,7 +73,11 @@ inventory_turnover as (
         'inventory_turnover' as metric_code,
         month_start,
         company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
         product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         document_type,
         document_id,
         0 as numerator,
@@ -86,7 +94,11 @@ dio as (
         'dio' as metric_code,
         month_start,
         company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
         product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         document_type,
         document_id,
         0 as numerator,
@@ -101,7 +113,11 @@ dio as (
         'dio' as metric_code,
         month_start,
         company_code,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
         product_id,
+        cast(null as {{ dbt.type_string() }}) as warehouse_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as channel,
         document_type,
         document_id,
         inventory_days_cny as numerator,
@@ -112,42 +128,10 @@ dio as (
 
 ),
 
-all_components as (
-
-    {{ union_by_name(
-        ['inventory_turnover', 'dio'],
-        ['metric_code', 'month_start', 'company_code', 'product_id', 'document_type', 'document_id',
-         'numerator', 'denominator', 'numerator_basis', 'denominator_basis']) }}
-
-),
-
 -- the component interface: turnover and dio are measured per product only
 final as (
 
-    select
-        -- ids and dimensions, in the order of the component interface
-        cast(metric_code as {{ dbt.type_string() }}) as metric_code,
-        month_start,
-        company_code,
-        cast(null as {{ dbt.type_string() }}) as customer_id,
-        product_id,
-        cast(null as {{ dbt.type_string() }}) as warehouse_id,
-        cast(null as {{ dbt.type_string() }}) as supplier_id,
-        cast(null as {{ dbt.type_string() }}) as channel,
-
-        -- the document behind the amounts
-        cast(document_type as {{ dbt.type_string() }}) as document_type,
-        document_id,
-
-        -- amounts
-        cast(numerator as decimal(38, 16)) as numerator,
-        cast(denominator as decimal(38, 16)) as denominator,
-
-        -- what each amount measures
-        cast(numerator_basis as {{ dbt.type_string() }}) as numerator_basis,
-        cast(denominator_basis as {{ dbt.type_string() }}) as denominator_basis
-
-    from all_components
+    {{ metric_component_rows(['inventory_turnover', 'dio']) }}
 
 )
 

@@ -24,20 +24,9 @@ write_offs as (
 
 ),
 
-ledger_months as (
+sales_months as (
 
-    select * from {{ ref('int_calendar__ledger_months') }}
-
-),
-
-reporting_months as (
-
-    select
-        month_start,
-        month_end,
-        days_in_month
-    from ledger_months
-    where ledger = 'sales'
+    select * from {{ ref('int_calendar__sales_months') }}
 
 ),
 
@@ -117,15 +106,15 @@ spread as (
 
     select
         open_balances.invoice_id,
-        reporting_months.month_start,
-        reporting_months.month_end,
+        sales_months.month_start,
+        sales_months.month_end,
         open_balances.open_amount,
         open_balances.open_amount_cny
     from open_balances
-    inner join reporting_months
-        on open_balances.balance_from_month <= reporting_months.month_start
+    inner join sales_months
+        on open_balances.balance_from_month <= sales_months.month_start
         and (
-            open_balances.next_movement_month > reporting_months.month_start
+            open_balances.next_movement_month > sales_months.month_start
             or open_balances.next_movement_month is null
         )
 

@@ -23,20 +23,9 @@ write_offs as (
 
 ),
 
-ledger_months as (
+sales_months as (
 
-    select * from {{ ref('int_calendar__ledger_months') }}
-
-),
-
-reporting_months as (
-
-    select
-        month_start,
-        month_end,
-        days_in_month
-    from ledger_months
-    where ledger = 'sales'
+    select * from {{ ref('int_calendar__sales_months') }}
 
 ),
 
@@ -125,11 +114,11 @@ customer_months as (
         customer_spans.company_code,
         customer_spans.first_document_month,
         customer_spans.first_document_date,
-        reporting_months.month_start,
-        reporting_months.month_end
+        sales_months.month_start,
+        sales_months.month_end
     from customer_spans
-    inner join reporting_months
-        on customer_spans.first_change_month <= reporting_months.month_start
+    inner join sales_months
+        on customer_spans.first_change_month <= sales_months.month_start
 
 ),
 

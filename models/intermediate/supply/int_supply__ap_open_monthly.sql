@@ -17,20 +17,9 @@ payments as (
 
 ),
 
-ledger_months as (
+payables_months as (
 
-    select * from {{ ref('int_calendar__ledger_months') }}
-
-),
-
-month_ends as (
-
-    select
-        month_start,
-        month_end,
-        days_in_month
-    from ledger_months
-    where ledger = 'payables'
+    select * from {{ ref('int_calendar__payables_months') }}
 
 ),
 
@@ -94,13 +83,13 @@ invoice_months as (
 
     select
         invoice_spans.*,
-        month_ends.month_start,
-        month_ends.month_end,
-        month_ends.days_in_month
+        payables_months.month_start,
+        payables_months.month_end,
+        payables_months.days_in_month
     from invoice_spans
-    inner join month_ends
-        on invoice_spans.first_activity_date <= month_ends.month_end
-        and (invoice_spans.settled_date is null or invoice_spans.settled_date >= month_ends.month_start)
+    inner join payables_months
+        on invoice_spans.first_activity_date <= payables_months.month_end
+        and (invoice_spans.settled_date is null or invoice_spans.settled_date >= payables_months.month_start)
 
 ),
 

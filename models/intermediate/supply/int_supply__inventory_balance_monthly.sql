@@ -11,20 +11,9 @@ movements as (
 
 ),
 
-ledger_months as (
+inventory_months as (
 
-    select * from {{ ref('int_calendar__ledger_months') }}
-
-),
-
-month_ends as (
-
-    select
-        month_start,
-        month_end,
-        days_in_month
-    from ledger_months
-    where ledger = 'inventory'
+    select * from {{ ref('int_calendar__inventory_months') }}
 
 ),
 
@@ -60,12 +49,12 @@ position_months as (
         positions.product_id,
         positions.warehouse_id,
         positions.company_code,
-        month_ends.month_start,
-        month_ends.month_end,
-        month_ends.days_in_month
+        inventory_months.month_start,
+        inventory_months.month_end,
+        inventory_months.days_in_month
     from positions
-    inner join month_ends
-        on positions.first_month_start <= month_ends.month_start
+    inner join inventory_months
+        on positions.first_month_start <= inventory_months.month_start
 
 ),
 

@@ -11,19 +11,9 @@ journal_lines as (
 
 ),
 
-ledger_months as (
+general_ledger_months as (
 
-    select * from {{ ref('int_calendar__ledger_months') }}
-
-),
-
-month_ends as (
-
-    select
-        month_start,
-        month_end
-    from ledger_months
-    where ledger = 'general_ledger'
+    select * from {{ ref('int_calendar__general_ledger_months') }}
 
 ),
 
@@ -70,11 +60,11 @@ position_months as (
         positions.account_type,
         positions.account_role,
         positions.normal_balance,
-        month_ends.month_start,
-        month_ends.month_end
+        general_ledger_months.month_start,
+        general_ledger_months.month_end
     from positions
-    inner join month_ends
-        on positions.first_month_start <= month_ends.month_start
+    inner join general_ledger_months
+        on positions.first_month_start <= general_ledger_months.month_start
 
 ),
 

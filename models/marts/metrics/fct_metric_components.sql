@@ -1,43 +1,70 @@
 -- Grain: one row per component row: the numerator and denominator of an indicator for one
--- month, company and set of dimensions (docs/METRICS.md, the component interface): the
--- document-level component rows summed over their documents (the documents themselves are
--- published in fct_metric_contributions).
+-- month, company and set of dimensions (docs/METRICS.md, the component interface): every
+-- indicator family's mart, unchanged. Each family is its own mart so that an indicator's
+-- dbt graph (metric → semantic model → mart → sources) holds only what it reads; this table
+-- is the one BI and metric_values read for all of them.
 with
 
-document_components as (
+invoicing as (
 
-    select * from {{ ref('int_metric_components__documents') }}
+    select * from {{ ref('fct_metric_components__invoicing') }}
 
 ),
 
--- Σ keeps NULL where every document's part is NULL (a sum indicator's denominator, a
--- customer without sales in the month), as the charter's empty-denominator rule needs.
--- One exact type for every area: CNY amounts stay decimal (scale 16 holds to_cny's exact
--- product of two 8-place decimals); values become double only in metric_values.
+fulfilment as (
+
+    select * from {{ ref('fct_metric_components__fulfilment') }}
+
+),
+
+receivables as (
+
+    select * from {{ ref('fct_metric_components__receivables') }}
+
+),
+
+customer_value as (
+
+    select * from {{ ref('fct_metric_components__customer_value') }}
+
+),
+
+inventory as (
+
+    select * from {{ ref('fct_metric_components__inventory') }}
+
+),
+
+inventory_turnover as (
+
+    select * from {{ ref('fct_metric_components__inventory_turnover') }}
+
+),
+
+payables as (
+
+    select * from {{ ref('fct_metric_components__payables') }}
+
+),
+
+purchasing as (
+
+    select * from {{ ref('fct_metric_components__purchasing') }}
+
+),
+
+production as (
+
+    select * from {{ ref('fct_metric_components__production') }}
+
+),
+
 final as (
 
-    select
-        -- ids and dimensions, in the order of the component interface
-        metric_code,
-        cast(month_start as date) as month_start,
-        company_code,
-        customer_id,
-        product_id,
-        warehouse_id,
-        supplier_id,
-        channel,
-
-        -- amounts
-        cast(sum(numerator) as decimal(38, 16)) as numerator,
-        cast(sum(denominator) as decimal(38, 16)) as denominator,
-
-        -- audit
-        component_source
-
-    from document_components
-    group by
-        metric_code, month_start, company_code, customer_id, product_id, warehouse_id, supplier_id, channel,
-        component_source
+    {{ union_by_name(
+        ['invoicing', 'fulfilment', 'receivables', 'customer_value', 'inventory', 'inventory_turnover', 'payables', 'purchasing', 'production'],
+        ['metric_code', 'month_start', 'company_code', 'customer_id', 'product_id', 'warehouse_id',
+         'supplier_id', 'channel', 'numerator', 'denominator', 'component_source']) }}
 
 )
 

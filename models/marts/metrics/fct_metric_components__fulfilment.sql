@@ -1,0 +1,18 @@
+-- Grain: one row per indicator of the fulfilment family, month, company and dimensions: the
+-- document rows of int_metric_components__fulfilment summed over their documents (the semantic
+-- model fulfilment_components reads it; fct_metric_components unions every family).
+with
+
+document_components as (
+
+    select * from {{ ref('int_metric_components__fulfilment') }}
+
+),
+
+final as (
+
+    {{ sum_metric_components('document_components', 'int_metric_components__fulfilment') }}
+
+)
+
+select * from final

@@ -1,0 +1,18 @@
+-- Grain: one row per indicator of the inventory family, month, company and dimensions: the
+-- document rows of int_metric_components__inventory summed over their documents (the semantic
+-- model inventory_components reads it; fct_metric_components unions every family).
+with
+
+document_components as (
+
+    select * from {{ ref('int_metric_components__inventory') }}
+
+),
+
+final as (
+
+    {{ sum_metric_components('document_components', 'int_metric_components__inventory') }}
+
+)
+
+select * from final

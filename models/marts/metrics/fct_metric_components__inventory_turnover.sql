@@ -1,0 +1,18 @@
+-- Grain: one row per indicator of the inventory turnover family, month, company and dimensions: the
+-- document rows of int_metric_components__inventory_turnover summed over their documents (the semantic
+-- model inventory_turnover_components reads it; fct_metric_components unions every family).
+with
+
+document_components as (
+
+    select * from {{ ref('int_metric_components__inventory_turnover') }}
+
+),
+
+final as (
+
+    {{ sum_metric_components('document_components', 'int_metric_components__inventory_turnover') }}
+
+)
+
+select * from final

@@ -1,0 +1,18 @@
+-- Grain: one row per indicator of the invoicing family, month, company and dimensions: the
+-- document rows of int_metric_components__invoicing summed over their documents (the semantic
+-- model invoicing_components reads it; fct_metric_components unions every family).
+with
+
+document_components as (
+
+    select * from {{ ref('int_metric_components__invoicing') }}
+
+),
+
+final as (
+
+    {{ sum_metric_components('document_components', 'int_metric_components__invoicing') }}
+
+)
+
+select * from final
