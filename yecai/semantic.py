@@ -26,9 +26,10 @@ COMPANY = "company"
 
 
 def query_metrics(metric_codes: Sequence[str], database: Path | None = None, by_company: bool = True,
-                  grain: str = "month", published: bool = False) -> pd.DataFrame:
+                  grain: str = "month", published: bool = False, dimensions: Sequence[str] = ()) -> pd.DataFrame:
     """MetricFlow's values of the metrics per period, in one `mf query`: columns metric_code,
-    <grain> (the period's first day), company_code, value.
+    <grain> (the period's first day), company_code, the `dimensions` asked for (e.g.
+    customer__segment, product__category), value.
 
     by_company=False gives the all-companies value (no company group-by), with company_code
     'ALL' as in metric_values. A period where a metric has no components has no row, or a
@@ -38,7 +39,7 @@ def query_metrics(metric_codes: Sequence[str], database: Path | None = None, by_
     the one in settings.published_dir()).
     """
     time_column = f"metric_time__{grain}"
-    group_by = [time_column, COMPANY] if by_company else [time_column]
+    group_by = ([time_column, COMPANY] if by_company else [time_column]) + list(dimensions)
     mf = Path(sys.executable).with_name("mf")
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "result.csv"
@@ -48,16 +49,16 @@ def query_metrics(metric_codes: Sequence[str], database: Path | None = None, by_
                                 capture_output=True, text=True)
         if result.returncode != 0 or not csv_path.exists():
             raise RuntimeError(f"mf query failed:\n{result.stdout}\n{result.stderr}")
-        wide = pd.read_csv(csv_path, dtype={COMPANY: "string"})
+        wide = pd.read_csv(csv_path, dtype={COMPANY: "string", **dict.fromkeys(dimensions, "string")})
     if not by_company:
         wide[COMPANY] = ALL_COMPANIES
-    long = wide.melt(id_vars=[time_column, COMPANY], value_vars=list(metric_codes),
+    long = wide.melt(id_vars=[time_column, COMPANY, *dimensions], value_vars=list(metric_codes),
                      var_name="metric_code", value_name="value")
     long = long.rename(columns={time_column: grain, COMPANY: "company_code"})
     long[grain] = pd.to_datetime(long[grain])
     long["value"] = long["value"].astype("float64")
-    columns = ["metric_code", grain, "company_code", "value"]
-    return long[columns].sort_values(columns[:3], ignore_index=True)
+    columns = ["metric_code", grain, "company_code", *dimensions, "value"]
+    return long[columns].sort_values(columns[:-1], ignore_index=True)
 
 
 def query_metric(metric_code: str, database: Path | None = None, by_company: bool = True,

@@ -253,3 +253,19 @@ def test_catalog_lists_the_charter_indicators(demo_warehouse):  # noqa: F811
     relations = set(_query(demo_warehouse, "select table_name from information_schema.tables")["table_name"])
     named = {name.strip() for models in catalog["source_models"] for name in models.split(";")}
     assert named <= relations, f"source_models names unknown models: {named - relations}"
+
+
+# Which way is good, by what each indicator measures: costs, days tied up, overdue and bad
+# debt, capital in stock and the cash cycle are better low; the rest better high.
+LOWER_IS_BETTER = {"cogs", "collection_days", "dso", "ar_overdue_rate", "bad_debt_rate", "unit_output_cost",
+                   "inventory_value", "dio", "cash_conversion_cycle", "ship_to_invoice_days"}
+D3_FORMAT_BY_UNIT = {"CNY": ",.2f", "CNY/unit": ",.2f", "ratio": ".1%", "days": ",.1f", "times": ",.2f"}
+
+
+def test_catalog_and_values_tell_bi_the_format_and_the_direction(demo_warehouse):  # noqa: F811
+    catalog = _query(demo_warehouse, "select * from marts.metric_catalog").set_index("metric_code")
+    assert (catalog["display_format"] == catalog["unit"].map(D3_FORMAT_BY_UNIT)).all()
+    expected = {code: "lower_is_better" if code in LOWER_IS_BETTER else "higher_is_better" for code in CODES}
+    assert catalog["direction"].to_dict() == expected
+    values = _query(demo_warehouse, "select distinct metric_code, display_format, direction from marts.metric_values")
+    assert values.set_index("metric_code").sort_index().equals(catalog[["display_format", "direction"]].sort_index())

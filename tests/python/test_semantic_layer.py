@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from reference_sales import SalesBooks
 
 from yecai import settings
 from yecai.semantic import query_metric, query_metrics
@@ -93,4 +94,23 @@ def test_quarters_sum_flows_and_take_the_last_month_of_balances(mf_warehouse, me
     last_month = balances.groupby(["metric_code", "quarter"])["month"].transform("max")
     expected = pd.concat([flows.groupby(keys)["value"].sum(min_count=1),
                           balances[balances["month"] == last_month].set_index(keys)["value"]])
+    assert_same_values(*expected.align(actual, join="outer"))
+
+
+@pytest.mark.parametrize(("dimension", "extract", "key", "attribute"), [
+    ("customer__segment", "crm_customers", "customer_id", "segment"),
+    ("product__category", "erp_products", "product_id", "category"),
+])
+def test_revenue_by_customer_segment_and_product_category_is_the_invoice_lines(
+        demo_data, mf_warehouse, dimension, extract, key, attribute):  # noqa: F811
+    """The conformed dimensions of the semantic layer: revenue per month and segment (or
+    category) for all companies equals Σ signed CNY net amount of the invoice lines of the
+    landing files whose customer (product) has that attribute, in plain pandas."""
+    books = SalesBooks(demo_data.landing)
+    lines = books.invoice_lines.merge(books.rows(extract)[[key, attribute]], on=key, how="left")
+    lines["month"] = lines["month"].dt.to_timestamp()  # a Period in the books, a date in MetricFlow
+    expected = lines.groupby(["month", attribute])["revenue_cny"].sum()
+    actual = query_metrics(["revenue"], mf_warehouse, by_company=False, dimensions=[dimension])
+    actual = actual.rename(columns={dimension: attribute}).set_index(["month", attribute])["value"]
+    assert expected.index.get_level_values(attribute).nunique() >= 2
     assert_same_values(*expected.align(actual, join="outer"))

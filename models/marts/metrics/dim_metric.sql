@@ -28,6 +28,12 @@ final as (
         -- documentation
         definition,
         formula,
+
+        -- display: how BI formats the value, and which way is good
+        display_format,
+        direction,
+
+        -- lineage
         source_models
 
     from catalog

@@ -258,6 +258,8 @@ final as (
 
         -- attributes (from the catalog, for BI convenience)
         catalog.unit,
+        catalog.display_format,
+        catalog.direction,
         catalog.name_zh,
         catalog.name_en
 
