@@ -156,6 +156,32 @@ def docs(database: Path | None) -> None:
 
 
 @main.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the file here instead of into the current release (published/dashboard/index.html).")
+def dashboard(output: Path | None) -> None:
+    """Build the management dashboard (经营驾驶舱) from the published BI database: one HTML file
+    that opens from disk (no server, no network). `yecai run` builds it for every release."""
+    import duckdb
+
+    from yecai.dashboard import build_dashboard
+    from yecai.publish import DATABASE_NAME
+    from yecai.run import publish_dashboard
+
+    database = settings.published_dir() / DATABASE_NAME
+    if not database.is_file():
+        _fail(f"yecai dashboard: nothing is published yet ({database} does not exist): run `yecai run` first")
+    if output is not None:
+        result = build_dashboard(database, output)
+    else:
+        with duckdb.connect(str(database), read_only=True) as con:
+            (run_id,) = con.execute("select run_id from marts.publication").fetchone()
+        result, error = publish_dashboard(settings.published_dir(), run_id)
+        if result is None:
+            _fail(f"yecai dashboard: {error}")
+    click.echo(f"dashboard: {result.path} ({result.size_bytes / 1e6:.1f} MB, {result.seconds:.1f} s)")
+
+
+@main.command()
 @click.argument("metric")
 @click.option("--company", required=True, help="A company_code of dim_company, or ALL.")
 @click.option("--month", "month_text", required=True, metavar="YYYY-MM", help="The month of the value.")
@@ -230,7 +256,7 @@ def compare(before: Path, after: Path) -> None:
 @_path_option("--landing", settings.landing_dir, "Landing folder to read deliveries from.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def run_command(landing: Path | None, progress: bool) -> None:
-    """The main job: ingest → build → audit → publish → docs.
+    """The main job: ingest → build → audit → publish → docs → dashboard.
 
     Publishes the BI database only when the dbt build and every blocking expectation pass.
     Exit status 0: published. 1: not published (the published files are unchanged).

@@ -5,6 +5,7 @@ published_dir after a publish:
     yecai.duckdb         the current release (renamed onto; a reader keeps its old inode)
     parquet              symlink to .releases/<run_id>/parquet: <schema>.<table>.parquet
     docs                 symlink to .releases/<run_id>/docs: the documentation site (docs.py)
+    dashboard            symlink to .releases/<run_id>/dashboard: the dashboard (yecai/dashboard)
     publication.json     run id, time and row counts of the current release
     .releases/<run_id>/  the current and the previous release (a reader may still read it)
 """
@@ -31,6 +32,7 @@ from yecai.restatements import none as no_restatements
 DATABASE_NAME = "yecai.duckdb"  # its stem is the catalog name the semantic manifest uses
 PARQUET = "parquet"
 DOCS = "docs"
+DASHBOARD = "dashboard"
 PUBLICATION_JSON = "publication.json"
 RELEASES = ".releases"
 TMP_PREFIX = ".tmp-"
@@ -264,15 +266,16 @@ def _point(published_dir: Path, name: str, run_id: str) -> None:
     _fsync(published_dir)
 
 
-def publish_docs(published_dir: Path, run_id: str, build: Callable[[Path], Path]) -> Path:
-    """Build the documentation site of the current release (`build(site_folder)` returns its
-    index) into the release's folder, then point published_dir/docs at it."""
+def publish_folder(published_dir: Path, run_id: str, name: str, build: Callable[[Path], Path]) -> Path:
+    """Build a folder of the current release (`build(folder)` writes it and returns its
+    index), then point published_dir/<name> at it: the docs site (DOCS), the dashboard
+    (DASHBOARD). Returns published_dir/<name>/<the index's name>."""
     with _exclusive(published_dir):
         if _current_release(published_dir) != run_id:
             raise PublishError(f"run {run_id} is not the current release of {published_dir}")
-        build(published_dir / RELEASES / run_id / DOCS)
-        _point(published_dir, DOCS, run_id)
-    return published_dir / DOCS / "index.html"
+        index = build(published_dir / RELEASES / run_id / name)
+        _point(published_dir, name, run_id)
+    return published_dir / name / index.name
 
 
 def _write_json(path: Path, content: dict[str, object]) -> None:

@@ -1,7 +1,8 @@
-"""`yecai run`, the main job: ingest → build → audit → publish → docs.
+"""`yecai run`, the main job: ingest → build → audit → publish → docs → dashboard.
 
 The docs stage builds the gate's Data Docs on every run, and, when the run published, the
-dbt docs site of that release (published/docs, with the Data Docs inside).
+dbt docs site of that release (published/docs, with the Data Docs inside); the dashboard
+stage writes the management dashboard of that release (published/dashboard/index.html).
 
 It builds into the working warehouse, runs dbt's tests and the GX checkpoint there, and
 publishes the BI database only when nothing blocking failed. Every run is recorded in
@@ -22,10 +23,11 @@ from pathlib import Path
 import duckdb
 
 from yecai import settings
+from yecai.dashboard import DashboardResult, build_dashboard
 from yecai.dbt_runner import BuildResult, build_with_progress
 from yecai.docs import DocsError, build_site
 from yecai.ingest import IngestReport, IngestStopped, ingest
-from yecai.publish import DATABASE_NAME, PublishError, PublishResult, publish, publish_docs
+from yecai.publish import DASHBOARD, DATABASE_NAME, DOCS, PublishError, PublishResult, publish, publish_folder
 from yecai.quality.gate import build_data_docs, run_gate
 from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
@@ -33,7 +35,7 @@ from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
 
-STAGES = ("ingest", "build", "audit", "publish", "docs")
+STAGES = ("ingest", "build", "audit", "publish", "docs", "dashboard")
 EXIT_PUBLISHED, EXIT_NOT_PUBLISHED = 0, 1
 EXIT_CANNOT_RUN = settings.EXIT_CANNOT_RUN
 
@@ -53,6 +55,8 @@ class RunSummary:
     reconciliation: list[tuple] = field(default_factory=list)  # (company, reconciliation, months, not clean)
     docs_site: Path | None = None  # the published documentation site's index.html
     docs_error: str | None = None
+    dashboard: DashboardResult | None = None
+    dashboard_error: str | None = None
     restatements: Restatements | None = None
     restatement_error: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -106,6 +110,9 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         echo(f"[{number}/{len(STAGES)}] {name}: {detail}")
         return time.perf_counter()
 
+    def skip(number: int, name: str, why: str) -> None:
+        echo(f"[{number}/{len(STAGES)}] {name}: skipped — {why}")
+
     t = stage(1, "ingest", f"{landing} -> {warehouse}")
     try:
         summary.ingest = ingest(landing, warehouse, progress=progress, settle_seconds=settle_seconds)
@@ -132,16 +139,16 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
 
     if summary.build.exit_code != 0:
         record.status, record.message = "build_failed", f"dbt build exited {summary.build.exit_code}"
-        echo("[4/5] publish: skipped — the dbt build failed; the published files are unchanged")
+        skip(4, "publish", "the dbt build failed; the published files are unchanged")
     elif not summary.gate.publishable:
         record.status = "audit_failed"
         record.message = f"{len(summary.gate.failed)} blocking expectation(s) failed"
-        echo("[4/5] publish: skipped — the audit failed; the published files are unchanged")
+        skip(4, "publish", "the audit failed; the published files are unchanged")
     elif blocked_restatements:
         record.status = "audit_failed"
         record.message = (f"{len(summary.restatements.closed)} value(s) of closed months would be restated "
                           "(YECAI_CLOSED_MONTH_RESTATEMENTS=block)")
-        echo(f"[4/5] publish: skipped — {record.message}; the published files are unchanged")
+        skip(4, "publish", f"{record.message}; the published files are unchanged")
     else:
         t = stage(4, "publish", f"BI database and Parquet -> {published_dir}")
         summary.published = publish(warehouse, published_dir, record.run_id, _publication(record, summary),
@@ -157,6 +164,12 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         summary.docs_site, summary.docs_error = _publish_docs(warehouse, published_dir, record.run_id,
                                                               record.data_docs)
     summary.stage_seconds["docs"] = time.perf_counter() - t
+    if summary.published:
+        t = stage(6, "dashboard", f"经营驾驶舱 of the publication -> {published_dir / DASHBOARD}")
+        summary.dashboard, summary.dashboard_error = publish_dashboard(published_dir, record.run_id)
+        summary.stage_seconds["dashboard"] = time.perf_counter() - t
+    else:
+        skip(6, "dashboard", "nothing new was published; the published dashboard is unchanged")
     record.exit_code = EXIT_PUBLISHED if record.status == "published" else EXIT_NOT_PUBLISHED
     record_end(warehouse, record, summary.gate)
     return summary
@@ -167,9 +180,27 @@ def _publish_docs(warehouse: Path, published_dir: Path, run_id: str,
     """(site index, None) or (None, why not): the data are published either way."""
     data_docs = data_docs_index.parent if data_docs_index else None
     try:
-        return publish_docs(published_dir, run_id, lambda site: build_site(warehouse, site, data_docs)), None
+        return publish_folder(published_dir, run_id, DOCS,
+                              lambda site: build_site(warehouse, site, data_docs)), None
     except (DocsError, PublishError) as error:
         return None, str(error)
+
+
+def publish_dashboard(published_dir: Path, run_id: str) -> tuple[DashboardResult | None, str | None]:
+    """Write the dashboard of release `run_id` (the current one) into it: (the dashboard,
+    None), or (None, why not); the data are published either way."""
+    built: list[DashboardResult] = []
+
+    def write(folder: Path) -> Path:
+        built.append(build_dashboard(published_dir / DATABASE_NAME, folder / "index.html"))
+        return built[-1].path
+
+    try:
+        path = publish_folder(published_dir, run_id, DASHBOARD, write)
+    except (PublishError, duckdb.Error, OSError) as error:
+        return None, str(error).splitlines()[0]
+    result = built[-1]
+    return DashboardResult(path=path, size_bytes=result.size_bytes, seconds=result.seconds), None
 
 
 def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
@@ -199,7 +230,21 @@ def _publication(record: RunRecord, summary: RunSummary) -> dict[str, object]:
             "expectations_passed": len(gate.passed), "expectations_warned": len(gate.warned),
             "expectations_failed": len(gate.failed),
             "values_restated": 0 if restated is None else len(restated.values),
-            "closed_month_values_restated": 0 if restated is None else len(restated.closed)}
+            "closed_month_values_restated": 0 if restated is None else len(restated.closed),
+            **_load_totals(summary.warehouse)}
+
+
+def _load_totals(warehouse: Path) -> dict[str, int]:
+    """The raw layer behind the release (every delivery so far, ingest.load_log): files
+    loaded and refused, rows loaded and quarantined, for the dashboard's data-quality page."""
+    query = """
+        select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'refused'),
+               coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
+        from ingest.load_log"""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files_loaded, files_refused, rows_loaded, rows_quarantined = con.execute(query).fetchone()
+    return {"files_loaded": files_loaded, "files_refused": files_refused, "rows_loaded": int(rows_loaded),
+            "rows_quarantined": int(rows_quarantined)}
 
 
 def _reconciliation_status(warehouse: Path) -> list[tuple]:
@@ -259,6 +304,11 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"  docs     not updated: {summary.docs_error}")
     if record.data_docs:
         lines.append(f"           Data Docs: {record.data_docs}")
+    if summary.dashboard:
+        lines.append(f"  dashboard {summary.dashboard.path} ({summary.dashboard.size_bytes / 1e6:.1f} MB; "
+                     "opens from disk)")
+    elif summary.dashboard_error:
+        lines.append(f"  dashboard not updated: {summary.dashboard_error}")
     timings = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in summary.stage_seconds.items())
     lines.append(f"  time     {timings}")
     lines.append(f"  record   audit.runs, audit.run_batches, audit.run_expectations in {summary.warehouse}")

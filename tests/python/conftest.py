@@ -4,9 +4,13 @@ so each is built once per test session, not once per module that imports it)."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from main_job import yecai_run
 
 from yecai.dbt_runner import run_dbt
 from yecai.generate import GenerateReport, generate
@@ -54,9 +58,22 @@ def clean_warehouse(clean_data, tmp_path_factory) -> Path:
     return database
 
 
+@pytest.fixture(scope="session")
+def first_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, float]:
+    """A data folder with the demo landing files after one successful `yecai run` (the
+    landing, the warehouse, the published release and its dashboard); tests that change it
+    work on a copy."""
+    root = tmp_path_factory.mktemp("run")
+    shutil.copytree(demo_data.landing, root / "landing")
+    started = time.perf_counter()
+    result = yecai_run(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, result, time.perf_counter() - started
+
+
 # Fixtures that generate, ingest or build a warehouse: a test using one is `slow`, and
 # `make test-fast` (pytest -m "not slow") leaves it out.
-_SLOW_FIXTURES = {"demo_data", "clean_data", "demo_warehouse", "clean_warehouse"}
+_SLOW_FIXTURES = {"demo_data", "clean_data", "demo_warehouse", "clean_warehouse", "first_run"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from books import MONTHS, Books
 from landing_reader import current_rows
+from reference_sales import SalesBooks
 
 from yecai import settings
 
@@ -269,3 +270,45 @@ def test_catalog_and_values_tell_bi_the_format_and_the_direction(demo_warehouse)
     assert catalog["direction"].to_dict() == expected
     values = _query(demo_warehouse, "select distinct metric_code, display_format, direction from marts.metric_values")
     assert values.set_index("metric_code").sort_index().equals(catalog[["display_format", "direction"]].sort_index())
+
+
+@pytest.mark.parametrize(("dimension", "extract", "key", "attribute"), [
+    ("customer_segment", "crm_customers", "customer_id", "segment"),
+    ("product_category", "erp_products", "product_id", "category"),
+])
+def test_breakdowns_are_the_invoice_lines_of_each_member(demo_data, demo_warehouse, dimension, extract, key,
+                                                         attribute):  # noqa: F811
+    """metric_value_breakdowns: revenue (a sum) and gross_margin_rate (a ratio, Σ margin / Σ
+    revenue of the member's lines, not a share of the total) per month, company (and ALL) and
+    customer segment or product category equal the landing files' invoice lines in plain
+    pandas."""
+    books = SalesBooks(demo_data.landing)
+    lines = books.invoice_lines.merge(books.rows(extract)[[key, attribute]], on=key, how="left")
+    lines[attribute] = lines[attribute].fillna("unknown")
+    lines["month"] = lines["month"].dt.to_timestamp()
+    keys = ["month", "company_code", attribute]
+    by_company = lines.groupby(keys)[["revenue_cny", "margin_cny"]].sum()
+    all_companies = lines.groupby(["month", attribute])[["revenue_cny", "margin_cny"]].sum()
+    all_companies = all_companies.assign(company_code=ALL).set_index("company_code", append=True)
+    sums = pd.concat([by_company, all_companies.reorder_levels(keys)])
+    expected = {"revenue": sums["revenue_cny"], "gross_margin_rate": sums["margin_cny"] / sums["revenue_cny"]}
+    actual = _query(demo_warehouse, f"""
+        select metric_code, month, company_code, member as {attribute}, value from marts.metric_value_breakdowns
+        where dimension = '{dimension}' and metric_code in ('revenue', 'gross_margin_rate')""")
+    assert sums.index.get_level_values(attribute).nunique() >= 2
+    for code, series in expected.items():
+        measured = actual[actual["metric_code"] == code].set_index(keys)["value"]
+        assert_same_values(*series.align(measured, join="outer"), what=f"{code} by {dimension}")
+
+
+def test_the_members_of_a_sum_indicator_add_up_to_its_value(demo_warehouse):  # noqa: F811
+    """Every dimension of a sum indicator partitions its component rows (no member lost,
+    none counted twice): Σ member values = metric_values.value, for every month and company."""
+    frame = _query(demo_warehouse, f"""
+        select b.metric_code, b.dimension, b.month, b.company_code, sum(b.value) as members, any_value(v.value) as value
+        from marts.metric_value_breakdowns as b
+        inner join marts.metric_values as v using (metric_code, month, company_code)
+        where b.metric_code in ({", ".join(f"'{code}'" for code in sorted(SUMS))})
+        group by all""")
+    assert set(frame["metric_code"]) == SUMS and frame["dimension"].nunique() >= 5
+    np.testing.assert_allclose(frame["members"], frame["value"], rtol=1e-9, atol=1e-6)

@@ -10,12 +10,12 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from main_job import YECAI, run_env, yecai_run
 from reference_sales import SalesBooks
 
 from yecai import settings
@@ -23,20 +23,6 @@ from yecai.restatements import HISTORY_TABLES
 from yecai.semantic import query_metrics
 
 pytestmark = pytest.mark.slow
-
-YECAI = str(Path(sys.executable).with_name("yecai"))
-
-
-def run_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YECAI_")}
-    env.update(YECAI_DATA_DIR=str(root), YECAI_INGEST_SETTLE_SECONDS="0", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    return env
-
-
-def yecai_run(root: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([YECAI, "run", "--no-progress"], env={**run_env(root), **env}, cwd=settings.PROJECT_DIR,
-                          capture_output=True, text=True, timeout=900)
-
 
 def published_state(root: Path) -> tuple[str, dict[str, int]]:
     """(run id, row count per table) read from the published file itself."""
@@ -48,17 +34,6 @@ def published_state(root: Path) -> tuple[str, dict[str, int]]:
     return run_id, counts
 
 
-@pytest.fixture(scope="module")
-def first_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, float]:
-    """A data folder with the demo landing files after one successful `yecai run`."""
-    root = tmp_path_factory.mktemp("run")
-    shutil.copytree(demo_data.landing, root / "landing")
-    started = time.perf_counter()
-    result = yecai_run(root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, result, time.perf_counter() - started
-
-
 def copy_root(root: Path, to: Path) -> Path:
     shutil.copytree(root, to, symlinks=True)
     return to
@@ -66,7 +41,7 @@ def copy_root(root: Path, to: Path) -> Path:
 
 def test_run_publishes_and_records_every_stage(first_run):
     root, result, _ = first_run
-    for stage in ("[1/5] ingest", "[2/5] build", "[3/5] audit", "[4/5] publish", "[5/5] docs"):
+    for stage in ("[1/6] ingest", "[2/6] build", "[3/6] audit", "[4/6] publish", "[5/6] docs", "[6/6] dashboard"):
         assert stage in result.stdout
     assert "published" in result.stdout and "Data Docs" in result.stdout
     assert (root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()

@@ -105,41 +105,11 @@ metric_frame as (
 
 ),
 
-company_totals as (
-
-    select
-        metric_code,
-        month_start,
-        company_code,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(distinct customer_id) as customer_count
-    from components
-    group by metric_code, month_start, company_code
-
-),
-
--- The same sums over every company's rows: a customer active in two companies is one
--- customer here (per_customer), and ratios are Σ/Σ, not an average of company ratios.
-all_company_totals as (
-
-    select
-        metric_code,
-        month_start,
-        'ALL' as company_code,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(distinct customer_id) as customer_count
-    from components
-    group by metric_code, month_start
-
-),
-
+-- Per company, and over every company's rows as 'ALL': a customer active in two companies
+-- is one customer there (per_customer), and ratios are Σ/Σ, not an average of company ratios.
 totals as (
 
-    {{ union_by_name(
-        ['company_totals', 'all_company_totals'],
-        ['metric_code', 'month_start', 'company_code', 'numerator', 'denominator', 'customer_count']) }}
+    {{ company_and_all_company_sums('components', ['metric_code', 'month_start']) }}
 
 ),
 
@@ -149,15 +119,8 @@ measured_values as (
         metric_frame.metric_code,
         metric_frame.month_start,
         metric_frame.company_code,
-        -- double (not dbt.type_float, which is single precision on DuckDB and Spark)
-        case metric_frame.aggregation
-            when 'sum' then cast(totals.numerator as double)
-            when 'ratio'
-                then cast(totals.numerator as double)
-                    / nullif(cast(totals.denominator as double), 0)
-            when 'per_customer' then cast(totals.numerator as double)
-                / nullif(totals.customer_count, 0)
-        end as value
+        {{ metric_value('metric_frame.aggregation', 'totals.numerator', 'totals.denominator',
+                        'totals.customer_count') }} as value
     from metric_frame
     left join totals
         on metric_frame.metric_code = totals.metric_code
