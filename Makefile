@@ -5,19 +5,31 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.yecai-installed
 # A DuckDB 1.x client, for the test that the published BI database opens in one.
 DUCKDB1 := $(VENV)/duckdb1
+# Apache Superset in its own venv (it pins SQLAlchemy 1.4), for the BI-tool test.
+SUPERSET_VENV  ?= .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.yecai-installed
 
-.PHONY: demo test test-fast lint install browser clean
+.PHONY: demo test test-fast lint install browser superset clean
 
 demo: $(STAMP)
 	$(BIN)/yecai demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser superset
 	$(BIN)/pytest
 
 # Chromium and CJK fonts from Debian, for the test that opens the docs site headless.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+
+# Apache Superset (requirements-superset.lock), for the test that a BI tool reads the published file.
+superset: $(SUPERSET_STAMP)
+
+$(SUPERSET_STAMP): requirements-superset.lock
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/pip install --quiet --upgrade pip
+	$(SUPERSET_VENV)/bin/pip install --quiet -r requirements-superset.lock
+	touch $(SUPERSET_STAMP)
 
 # The tests that need no built warehouse (under 2 minutes).
 test-fast: $(STAMP)
@@ -38,4 +50,4 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) data target logs
+	rm -rf $(VENV) $(SUPERSET_VENV) data target logs

@@ -1,7 +1,7 @@
 """`yecai explain`: the documents behind one published value (穿透), with their totals.
 
-Reads the published BI database (marts.fct_metric_contributions, metric_values and
-metric_catalog), never the working warehouse, so it runs beside a build. The value is
+Reads the published BI database (marts.fct_metric_contributions, metric_values or, for ALL,
+metric_values_all_companies, and metric_catalog), never the working warehouse, so it runs beside a build. The value is
 recomputed from the documents by the indicator's aggregation in the catalog and shown next
 to the published one; a derived indicator (cash_conversion_cycle) is explained through the
 inputs its catalog formula names.
@@ -95,10 +95,11 @@ def _explain(con: duckdb.DuckDBPyConnection, metric: str, company: str, month: d
         known = ", ".join(row[0] for row in con.execute(
             "select metric_code from marts.metric_catalog order by metric_code").fetchall())
         raise ExplainError(f"unknown indicator {metric!r}; the catalog has: {known}")
-    published = con.execute("select value from marts.metric_values where metric_code = ? and company_code = ? "
+    values = "metric_values_all_companies" if company == ALL_COMPANIES else "metric_values"
+    published = con.execute(f"select value from marts.{values} where metric_code = ? and company_code = ? "
                             "and month = ?", [metric, company, month]).fetchone()
     if published is None:
-        raise ExplainError(f"metric_values has no row for {metric}, company {company}, month {month:%Y-%m} "
+        raise ExplainError(f"{values} has no row for {metric}, company {company}, month {month:%Y-%m} "
                            "(companies: each company_code of dim_company, or ALL)")
     explanation = Explanation(metric, catalog[0], catalog[1], catalog[2], company, month, published[0])
     if catalog[2] == "derived":
@@ -158,8 +159,8 @@ def render(explanation: Explanation, limit: int | None) -> str:
         rule = {"sum": "Σ numerator", "per_customer": "Σ numerator / distinct customers"}.get(e.aggregation,
                                                                                   "Σ numerator / Σ denominator")
         lines.append(f"  {rule} = {_number(e.recomputed_value)}")
-    lines.append("  agrees with metric_values" if e.agrees else
-                 f"  DOES NOT AGREE with metric_values ({_number(e.published_value)})")
+    lines.append("  agrees with the published value" if e.agrees else
+                 f"  DOES NOT AGREE with the published value ({_number(e.published_value)})")
     return "\n".join(lines)
 
 

@@ -3,8 +3,10 @@
 The published database is the record of what BI was shown, so each release carries the
 history forward from the previous one (the file it replaces):
 
-    marts.metric_value_history          every value of metric_values of every publication
-                                        (run_id, published_at), append-only
+    marts.metric_value_history          every value of metric_values and
+                                        metric_values_all_companies of every publication
+                                        (run_id, published_at), append-only; company_code
+                                        'ALL' is the group's value, never to add to the others
     marts.metric_restatements           each value of an already published month that a later
                                         publication changed: previous and new value, and
                                         whether the month was closed (dim_period_close)
@@ -28,7 +30,19 @@ HISTORY_TABLES = (HISTORY, RESTATEMENTS, DOCUMENTS)
 PREVIOUS = "previous_release"
 TOLERANCE = 1e-9  # relative: a value recomputed in another order is not a restatement
 
-_CHANGED_VALUES = f"""
+VALUES, ALL_COMPANY_VALUES = "metric_values", "metric_values_all_companies"
+
+
+def release_values(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    """The relation of every published value of a release, the companies' and the group's:
+    the two tables, or metric_values alone in a release from before the group had its own."""
+    relation = f"select * from {catalog}.marts.{VALUES}"
+    if _has_table(con, catalog, ALL_COMPANY_VALUES):
+        relation += f" union all select * from {catalog}.marts.{ALL_COMPANY_VALUES}"
+    return f"({relation})"
+
+
+_CHANGED_VALUES = """
     select
         previous_values.metric_code,
         previous_values.company_code,
@@ -39,14 +53,14 @@ _CHANGED_VALUES = f"""
             select max(closed_through) from marts.dim_period_close as period_close
             where period_close.company_code = previous_values.company_code
                 or previous_values.company_code = 'ALL'), false) as is_closed_month
-    from {PREVIOUS}.marts.metric_values as previous_values
-    left join marts.metric_values as new_values
+    from {previous} as previous_values
+    left join {new} as new_values
         on new_values.metric_code = previous_values.metric_code
         and new_values.company_code = previous_values.company_code
         and new_values.month = previous_values.month
     where (previous_values.value is null) <> (new_values.value is null)
         or abs(previous_values.value - new_values.value)
-            > {TOLERANCE} * greatest(1, abs(previous_values.value))
+            > {tolerance} * greatest(1, abs(previous_values.value))
 """
 
 # `restated`: the changed values (_CHANGED_VALUES), registered once they are read
@@ -139,7 +153,10 @@ def detect(warehouse: Path, previous_database: Path) -> Restatements:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         _attach_previous(con, previous_database)
         previous_run_id = con.execute(f"select run_id from {PREVIOUS}.marts.publication").fetchone()[0]
-        values = con.execute(_CHANGED_VALUES + " order by 1, 2, 3").df()
+        (warehouse_catalog,) = con.execute("select current_database()").fetchone()
+        changed = _CHANGED_VALUES.format(previous=release_values(con, PREVIOUS),
+                                         new=release_values(con, warehouse_catalog), tolerance=TOLERANCE)
+        values = con.execute(changed + " order by 1, 2, 3").df()
         documents = none().documents
         if not values.empty and _has_table(con, PREVIOUS, "fct_metric_contributions"):
             con.register("restated", values)
@@ -150,9 +167,10 @@ def detect(warehouse: Path, previous_database: Path) -> Restatements:
 def write_history(con: duckdb.DuckDBPyConnection, target: str, previous_database: Path,
                   publication: dict[str, object], restatements: Restatements) -> dict[str, int]:
     """Write the three history tables into catalog `target` (the release being built, with
-    its marts.metric_values copied): the previous release's rows, then this publication's.
+    its marts.metric_values and metric_values_all_companies copied): the previous release's
+    rows, then this publication's.
     Returns their row counts."""
-    if not _has_table(con, target, "metric_values"):  # a release without indicators has no history to keep
+    if not _has_table(con, target, VALUES):  # a release without indicators has no history to keep
         return {}
     run_id, published_at = publication["run_id"], publication["published_at"]
     has_previous = previous_database.is_file()
@@ -164,13 +182,13 @@ def write_history(con: duckdb.DuckDBPyConnection, target: str, previous_database
             con.execute(f"create table {history} as select * from {PREVIOUS}.marts.{HISTORY}")
         elif has_previous:  # the release before history was kept: its own values are its history
             con.execute(f"create table {history} as select p.run_id, p.published_at, v.metric_code, v.month, "
-                        f"v.company_code, v.value from {PREVIOUS}.marts.metric_values as v "
+                        f"v.company_code, v.value from {release_values(con, PREVIOUS)} as v "
                         f"cross join {PREVIOUS}.marts.publication as p")
         else:
             con.execute(f"create table {history} (run_id varchar, published_at timestamp, metric_code varchar, "
                         "month date, company_code varchar, value double)")
         con.execute(f"insert into {history} select ?, ?, metric_code, month, company_code, value "
-                    f"from {target}.marts.metric_values", [run_id, published_at])
+                    f"from {release_values(con, target)}", [run_id, published_at])
         _append(con, target, RESTATEMENTS, has_previous, restatements.values, VALUE_COLUMNS, run_id,
                 published_at, restatements.previous_run_id)
         _append(con, target, DOCUMENTS, has_previous, restatements.documents, DOCUMENT_COLUMNS, run_id,
@@ -212,8 +230,9 @@ def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> bool
 
 
 _COMMENTS = {
-    HISTORY: "Grain: one row per publication (run_id), indicator, month and company: every value of "
-             "metric_values each publication showed BI, append-only (published_at).",
+    HISTORY: "Grain: one row per publication (run_id), indicator, month and company_code: every value of "
+             "metric_values and metric_values_all_companies (company_code ALL, the group: never add it to "
+             "the companies) each publication showed BI, append-only (published_at).",
     RESTATEMENTS: "Grain: one row per publication (run_id) and value it changed of a month already "
                   "published (metric_code, company_code, month): previous and new value, the publication "
                   "it replaced (previous_run_id), and whether the month was closed (dim_period_close).",

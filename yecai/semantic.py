@@ -20,7 +20,7 @@ from yecai import settings
 from yecai.dbt_runner import dbt_env
 from yecai.publish import DATABASE_NAME
 
-# metric_values' company_code for the all-companies value.
+# company_code of the all-companies values (metric_values_all_companies).
 ALL_COMPANIES = "ALL"
 COMPANY = "company"
 
@@ -32,7 +32,7 @@ def query_metrics(metric_codes: Sequence[str], database: Path | None = None, by_
     customer__segment, product__category), value.
 
     by_company=False gives the all-companies value (no company group-by), with company_code
-    'ALL' as in metric_values. A period where a metric has no components has no row, or a
+    'ALL' as in metric_values_all_companies. A period where a metric has no components has no row, or a
     NULL value when another metric of the query has one.
 
     database defaults to the warehouse; with published=True it is a published file (default

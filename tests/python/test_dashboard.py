@@ -25,6 +25,8 @@ CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium tries Google's hosts at every start.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The companies' values and the group's (ALL) are in two tables.
+VALUES = ("metric_values", "metric_values_all_companies")
 ARTIFACTS = Path(os.environ.get("YECAI_ARTIFACTS_DIR", settings.PROJECT_DIR / "artifacts"))
 
 
@@ -95,9 +97,9 @@ def test_every_tile_is_the_latest_value_of_metric_values(browser_page, published
                                       "text: t.querySelector('.tile-value').firstChild.textContent.trim(), "
                                       "verdict: t.classList.contains('good') ? 'good' : "
                                       "t.classList.contains('bad') ? 'bad' : null}))")
-    values = published_query(published, """
+    values = published_query(published, f"""
         select metric_code, strftime(month, '%Y-%m') as month, value, target_value, unit, display_format, direction
-        from marts.metric_values where company_code = ?""", [company])
+        from marts.{VALUES[company == "ALL"]} where company_code = ?""", [company])
     # The reporting month: the latest month in which the most indicators have a value.
     counts = values.groupby("month")["value"].count()
     reporting_month = max(counts[counts == counts.max()].index)
@@ -126,7 +128,7 @@ def test_the_english_switch_formats_amounts_in_k_and_m(browser_page, published):
     revenue = page.eval_on_selector(".tile[data-metric=revenue] .tile-value", "e => e.firstChild.textContent.trim()")
     month = page.get_attribute(".tile[data-metric=revenue]", "data-month")
     value = published_query(published, """
-        select value from marts.metric_values where metric_code = 'revenue' and company_code = 'ALL'
+        select value from marts.metric_values_all_companies where metric_code = 'revenue'
         and strftime(month, '%Y-%m') = ?""", [month])["value"].iloc[0]
     assert revenue == expected_text(value, "CNY", ",.2f", "en") and revenue[-1] in "KMB"
     page.click("#lang-toggle")
@@ -166,11 +168,11 @@ def test_the_indicator_page_shows_the_breakdowns_and_the_largest_documents(brows
     show(page, "#indicator/revenue")
     page.wait_for_selector("#documents .document-row")
     latest = published_query(published, """
-        select month, count(value) as indicators from marts.metric_values where company_code = 'ALL'
+        select month, count(value) as indicators from marts.metric_values_all_companies
         group by month order by indicators desc, month desc limit 1""")["month"].iloc[0]
     dimensions = published_query(published, """
-        select distinct dimension from marts.metric_value_breakdowns
-        where metric_code = 'revenue' and company_code = 'ALL' and month = ?""", [latest])
+        select distinct dimension from marts.metric_value_breakdowns_all_companies
+        where metric_code = 'revenue' and month = ?""", [latest])
     assert page.locator("#breakdowns .bar-chart .main-svg").count() >= len(dimensions) >= 4
     contributions = published_query(published, """
         select document_id, abs(numerator) as size from marts.fct_metric_contributions

@@ -24,6 +24,8 @@ SUMS = {"revenue", "cogs", "gross_margin", "inventory_value"}
 PER_CUSTOMER = {"customer_lifetime_value"}
 DERIVED = {"cash_conversion_cycle"}
 ALL = "ALL"
+# Every value: the companies' (metric_values) and the group's (metric_values_all_companies).
+VALUES = "(select * from marts.metric_values union all select * from marts.metric_values_all_companies)"
 COMPANY_EXTRACTS = ["bil_invoices", "erp_sales_orders", "ar_receipts", "erp_purchase_orders",
                     "ap_supplier_invoices", "wms_warehouses", "mes_work_orders", "fin_journal_lines",
                     "fin_kpi_targets"]
@@ -66,7 +68,7 @@ def companies(books) -> list[str]:
 
 @pytest.fixture(scope="module")
 def metric_values(demo_warehouse) -> pd.DataFrame:  # noqa: F811
-    frame = _query(demo_warehouse, "select * from marts.metric_values")
+    frame = _query(demo_warehouse, f"select * from {VALUES}")
     frame["month"] = pd.to_datetime(frame["month"]).dt.to_period("M")
     return frame.set_index(["metric_code", "month", "company_code"]).sort_index()
 
@@ -293,7 +295,9 @@ def test_breakdowns_are_the_invoice_lines_of_each_member(demo_data, demo_warehou
     sums = pd.concat([by_company, all_companies.reorder_levels(keys)])
     expected = {"revenue": sums["revenue_cny"], "gross_margin_rate": sums["margin_cny"] / sums["revenue_cny"]}
     actual = _query(demo_warehouse, f"""
-        select metric_code, month, company_code, member as {attribute}, value from marts.metric_value_breakdowns
+        select metric_code, month, company_code, member as {attribute}, value from (
+            select * from marts.metric_value_breakdowns
+            union all select * from marts.metric_value_breakdowns_all_companies)
         where dimension = '{dimension}' and metric_code in ('revenue', 'gross_margin_rate')""")
     assert sums.index.get_level_values(attribute).nunique() >= 2
     for code, series in expected.items():
@@ -306,9 +310,31 @@ def test_the_members_of_a_sum_indicator_add_up_to_its_value(demo_warehouse):  # 
     none counted twice): Σ member values = metric_values.value, for every month and company."""
     frame = _query(demo_warehouse, f"""
         select b.metric_code, b.dimension, b.month, b.company_code, sum(b.value) as members, any_value(v.value) as value
-        from marts.metric_value_breakdowns as b
-        inner join marts.metric_values as v using (metric_code, month, company_code)
+        from (select * from marts.metric_value_breakdowns
+              union all select * from marts.metric_value_breakdowns_all_companies) as b
+        inner join {VALUES} as v using (metric_code, month, company_code)
         where b.metric_code in ({", ".join(f"'{code}'" for code in sorted(SUMS))})
         group by all""")
     assert set(frame["metric_code"]) == SUMS and frame["dimension"].nunique() >= 5
     np.testing.assert_allclose(frame["members"], frame["value"], rtol=1e-9, atol=1e-6)
+
+
+def test_no_table_bi_sums_mixes_the_group_with_its_companies(demo_warehouse, companies):  # noqa: F811
+    """The ALL trap: metric_values holds only the companies' rows, so a BI tool's default SUM
+    over it is the group's value for a sum indicator (revenue Σ over companies = the ALL row
+    of metric_values_all_companies), never twice the group; the group's rows are alone in
+    their own table; and the breakdowns are split the same way."""
+    for companies_table, group_table in [("metric_values", "metric_values_all_companies"),
+                                         ("metric_value_breakdowns", "metric_value_breakdowns_all_companies")]:
+        in_companies = set(_query(demo_warehouse, f"select distinct company_code from marts.{companies_table}")
+                           ["company_code"])
+        in_group = set(_query(demo_warehouse, f"select distinct company_code from marts.{group_table}")["company_code"])
+        assert in_companies == set(companies) and in_group == {ALL}, companies_table
+    sums = _query(demo_warehouse, """
+        select c.month, c.total, g.value as group_value
+        from (select month, sum(value) as total from marts.metric_values where metric_code = 'revenue'
+              group by month) as c
+        inner join marts.metric_values_all_companies as g on g.metric_code = 'revenue' and g.month = c.month
+        where g.value is not null""")
+    assert len(sums) >= 30
+    np.testing.assert_allclose(sums["total"], sums["group_value"], rtol=1e-12)

@@ -214,7 +214,8 @@ def assert_history_is_whole(root: Path, run_id: str) -> None:
     with duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True) as con:
         runs, rows, latest = con.execute("select count(distinct run_id), count(*), max_by(run_id, published_at) "
                                          "from marts.metric_value_history").fetchone()
-        values = con.execute("select count(*) from marts.metric_values").fetchone()[0]
+        values = con.execute("select (select count(*) from marts.metric_values) "
+                             "+ (select count(*) from marts.metric_values_all_companies)").fetchone()[0]
     assert rows == runs * values and latest == run_id
 
 

@@ -36,7 +36,8 @@ def mf_warehouse(demo_warehouse, tmp_path_factory) -> Path:  # noqa: F811
 @pytest.fixture(scope="module")
 def metric_values(demo_warehouse) -> pd.DataFrame:  # noqa: F811
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
-        frame = con.sql("select metric_code, month, company_code, value from marts.metric_values").df()
+        frame = con.sql("select metric_code, month, company_code, value from marts.metric_values union all "
+                        "select metric_code, month, company_code, value from marts.metric_values_all_companies").df()
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
 

@@ -1,6 +1,7 @@
 """What the dashboard shows, read from the published BI database into one JSON-ready dict.
 
-Every number comes from a published table as it is (metric_values, metric_value_breakdowns,
+Every number comes from a published table as it is (metric_values and
+metric_values_all_companies, metric_value_breakdowns and its all-companies twin,
 fct_metric_contributions, the reconciliation marts, marts.publication); nothing here
 recomputes an indicator. Lists that grow with the data are capped, and the page says so.
 """
@@ -17,11 +18,15 @@ import duckdb
 ALL_COMPANIES = "ALL"
 TREND_MONTHS = 12
 TOP_DOCUMENTS = 10
+# The companies' values and the group's (company_code ALL), which the marts keep apart.
+VALUES = "(select * from marts.metric_values union all select * from marts.metric_values_all_companies)"
+BREAKDOWNS = ("(select * from marts.metric_value_breakdowns "
+              "union all select * from marts.metric_value_breakdowns_all_companies)")
 # Per company, the month the tiles show: the latest month in which the most indicators have a
 # value (a month just begun, with one indicator's first orders, is not it).
-REPORTING_MONTHS = """
+REPORTING_MONTHS = f"""
     select company_code, month from (
-        select company_code, month, count(value) as indicators from marts.metric_values group by all)
+        select company_code, month, count(value) as indicators from {VALUES} group by all)
     qualify row_number() over (partition by company_code order by indicators desc, month desc) = 1"""
 BREAKS_PER_CELL = 50  # largest differences first; the cell shows its full break count
 LINES_PER_BREAK = 20  # journal lines and sub-ledger records shown per break
@@ -75,9 +80,9 @@ def _metrics(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def _values(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[list[Any]]]]:
     """Per indicator and company: [month, value, target] of every month."""
     values: dict[str, dict[str, list[list[Any]]]] = {}
-    for metric, company, month, value, target in con.execute("""
+    for metric, company, month, value, target in con.execute(f"""
             select metric_code, company_code, strftime(month, '%Y-%m'), value, target_value
-            from marts.metric_values order by metric_code, company_code, month""").fetchall():
+            from {VALUES} order by metric_code, company_code, month""").fetchall():
         values.setdefault(metric, {}).setdefault(company, []).append([month, value, target])
     return values
 
@@ -88,7 +93,7 @@ def _breakdowns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[str,
     for metric, company, dimension, member, name, value in con.execute(f"""
             with latest as ({REPORTING_MONTHS})
             select b.metric_code, b.company_code, b.dimension, b.member, b.member_name, b.value
-            from marts.metric_value_breakdowns as b
+            from {BREAKDOWNS} as b
             inner join latest using (company_code, month)
             order by b.metric_code, b.company_code, b.dimension, abs(b.value) desc nulls last, b.member""").fetchall():
         breakdowns.setdefault(metric, {}).setdefault(company, {}).setdefault(dimension, []).append(

@@ -1,132 +1,10 @@
--- Grain: one row per indicator × month × company_code × dimension × member: the value of
--- the indicator over the component rows of one member of one dimension (customer segment
--- and region, product category and type, warehouse, supplier, sales channel). A dimension
--- appears for an indicator only where its components carry it; component rows without a
--- member (an unknown product, say) form the member 'unknown', so a sum indicator's members
--- add up to its metric_values value. Values follow the indicator's aggregation (macro
--- metric_value), and 'ALL' is computed over all companies' rows, as in metric_values.
--- Derived indicators (cash_conversion_cycle) have no breakdown.
-{# (dimension, member column, member name column) #}
-{%- set dimensions = [
-    ('customer_segment', 'customer_segment', 'customer_segment'),
-    ('customer_region', 'customer_region', 'customer_region'),
-    ('product_category', 'product_category', 'product_category'),
-    ('product_type', 'product_type', 'product_type'),
-    ('warehouse', 'warehouse_id', 'warehouse_name'),
-    ('supplier', 'supplier_id', 'supplier_name'),
-    ('channel', 'channel', 'channel'),
-] %}
-
+-- Grain: one row per indicator × month × company × dimension × member (companies only;
+-- the all-companies breakdowns are in metric_value_breakdowns_all_companies).
 with
 
-components as (
+breakdowns_by_scope as (
 
-    select * from {{ ref('fct_metric_components') }}
-
-),
-
-catalog as (
-
-    select * from {{ ref('dim_metric') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('dim_customer') }}
-
-),
-
-products as (
-
-    select * from {{ ref('dim_product') }}
-
-),
-
-warehouses as (
-
-    select * from {{ ref('dim_warehouse') }}
-
-),
-
-suppliers as (
-
-    select * from {{ ref('dim_supplier') }}
-
-),
-
-described_components as (
-
-    select
-        components.metric_code,
-        components.month_start,
-        components.company_code,
-        components.customer_id,
-        components.numerator,
-        components.denominator,
-        customers.segment as customer_segment,
-        customers.region as customer_region,
-        products.category as product_category,
-        products.product_type,
-        components.warehouse_id,
-        warehouses.warehouse_name,
-        components.supplier_id,
-        suppliers.supplier_name,
-        components.channel
-    from components
-    left join customers
-        on components.customer_id = customers.customer_id
-    left join products
-        on components.product_id = products.product_id
-    left join warehouses
-        on components.warehouse_id = warehouses.warehouse_id
-    left join suppliers
-        on components.supplier_id = suppliers.supplier_id
-
-),
-
--- One row per component row and dimension, with the member of that dimension.
-member_rows as (
-
-    {{ dimension_members('described_components', dimensions,
-        ['metric_code', 'month_start', 'company_code', 'customer_id', 'numerator', 'denominator']) }}
-
-),
-
--- An indicator has a dimension when at least one of its component rows has a member.
-indicator_dimensions as (
-
-    select distinct
-        metric_code,
-        dimension
-    from member_rows
-    where member is not null
-
-),
-
-indicator_member_rows as (
-
-    select
-        member_rows.metric_code,
-        member_rows.month_start,
-        member_rows.company_code,
-        member_rows.customer_id,
-        member_rows.numerator,
-        member_rows.denominator,
-        member_rows.dimension,
-        coalesce(member_rows.member, 'unknown') as member,
-        coalesce(member_rows.member_name, 'unknown') as member_name
-    from member_rows
-    inner join indicator_dimensions
-        on member_rows.metric_code = indicator_dimensions.metric_code
-        and member_rows.dimension = indicator_dimensions.dimension
-
-),
-
-totals as (
-
-    {{ company_and_all_company_sums('indicator_member_rows',
-        ['metric_code', 'month_start', 'dimension', 'member', 'member_name']) }}
+    select * from {{ ref('int_metric_value_breakdowns__company_and_all') }}
 
 ),
 
@@ -134,23 +12,20 @@ final as (
 
     select
         -- ids
-        totals.metric_code,
-        totals.month_start as month,
-        totals.company_code,
-        totals.dimension,
-        totals.member,
+        metric_code,
+        month,
+        company_code,
+        dimension,
+        member,
 
         -- amounts
-        {{ metric_value('catalog.aggregation', 'totals.numerator', 'totals.denominator',
-                        'totals.customer_count') }} as value,
+        value,
 
         -- attributes
-        totals.member_name
+        member_name
 
-    from totals
-    inner join catalog
-        on totals.metric_code = catalog.metric_code
-    where catalog.aggregation <> 'derived'
+    from breakdowns_by_scope
+    where company_code <> 'ALL'
 
 )
 
