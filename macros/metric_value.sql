@@ -8,15 +8,29 @@
     of the aggregation, used by metric_values and metric_value_breakdowns.
 -#}
 {% macro metric_value(aggregation, numerator, denominator, customer_count) -%}
-    -- double (not dbt.type_float, which is single precision on DuckDB and Spark)
+    -- A sum stays exact (decimal all the way); a quotient is computed in double (not
+    -- dbt.type_float, which is single precision on DuckDB and Spark), then rounded.
     case {{ aggregation }}
-        when 'sum' then cast({{ numerator }} as double)
+        when 'sum' then cast({{ numerator }} as {{ type_metric_value() }})
         when 'ratio'
-            then cast({{ numerator }} as double)
-                / nullif(cast({{ denominator }} as double), 0)
-        when 'per_customer' then cast({{ numerator }} as double)
-            / nullif({{ customer_count }}, 0)
+            then cast(cast({{ numerator }} as double)
+                / nullif(cast({{ denominator }} as double), 0) as {{ type_metric_value() }})
+        when 'per_customer'
+            then cast(cast({{ numerator }} as double)
+                / nullif({{ customer_count }}, 0) as {{ type_metric_value() }})
     end
+{%- endmacro %}
+
+{#-
+    type_metric_value()
+
+    The type of every published value and target: a decimal BI tools show as a plain
+    number (money, days, or a ratio to format as a percent), never in scientific notation,
+    and exact when a BI tool sums companies. 28 integer digits; 10 decimals keep a ratio
+    to 1e-10. Spark's widest decimal is also 38 digits.
+-#}
+{% macro type_metric_value() -%}
+    decimal(38, 10)
 {%- endmacro %}
 
 {#-

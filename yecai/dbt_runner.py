@@ -16,6 +16,7 @@ from tqdm import tqdm
 from yecai import settings
 
 _PR_SET_PDEATHSIG = 1
+SEMANTIC_MANIFEST = settings.PROJECT_DIR / "target" / "semantic_manifest.json"
 
 
 def dbt_env(database: Path | None = None) -> dict[str, str]:
@@ -32,22 +33,43 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _dbt_command(args: list[str]) -> list[str]:
+    dbt = Path(sys.executable).with_name("dbt")
+    return [str(dbt), *args, "--project-dir", str(settings.PROJECT_DIR), "--profiles-dir", str(settings.PROJECT_DIR)]
+
+
 def run_dbt(args: list[str], database: Path | None = None) -> int:
     """Run one dbt command in the project folder; returns dbt's exit code."""
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), *args, "--project-dir", str(settings.PROJECT_DIR),
-               "--profiles-dir", str(settings.PROJECT_DIR)]
-    return subprocess.run(command, cwd=settings.PROJECT_DIR, env=dbt_env(database),
-                          preexec_fn=_die_with_parent).returncode
+    exit_code = subprocess.run(_dbt_command(args), cwd=settings.PROJECT_DIR, env=dbt_env(database),
+                               preexec_fn=_die_with_parent).returncode
+    hide_internal_metrics(SEMANTIC_MANIFEST)
+    return exit_code
 
 
 def run_dbt_captured(args: list[str], database: Path | None = None) -> subprocess.CompletedProcess:
     """run_dbt with dbt's output captured (for a stage that reports one line, not dbt's log)."""
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), *args, "--project-dir", str(settings.PROJECT_DIR),
-               "--profiles-dir", str(settings.PROJECT_DIR)]
-    return subprocess.run(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), capture_output=True,
-                          text=True, preexec_fn=_die_with_parent)
+    return subprocess.run(_dbt_command(args), cwd=settings.PROJECT_DIR, env=dbt_env(database),
+                          capture_output=True, text=True, preexec_fn=_die_with_parent)
+
+
+def hide_internal_metrics(semantic_manifest: Path) -> None:
+    """Make the semantic layer's building-block metrics (meta internal: true) private, so
+    MetricFlow lists only the indicators. dbt 1.11's metric spec has no such flag; MetricFlow
+    reads `type_params.is_private` from the manifest dbt writes at every parse, so each dbt
+    run through yecai sets it again. Idempotent; no manifest (a failed parse) is left alone."""
+    if not semantic_manifest.exists():
+        return
+    manifest = json.loads(semantic_manifest.read_text(encoding="utf-8"))
+    changed = False
+    for metric in manifest.get("metrics", []):
+        internal = bool(((metric.get("config") or {}).get("meta") or {}).get("internal", False))
+        if metric["type_params"].get("is_private", False) != internal:
+            metric["type_params"]["is_private"] = internal
+            changed = True
+    if changed:  # replaced whole, so an `mf` reading meanwhile never sees half a file
+        partial = semantic_manifest.with_suffix(".json.partial")
+        partial.write_text(json.dumps(manifest), encoding="utf-8")
+        partial.replace(semantic_manifest)
 
 
 # dbt's JSON log events that mark a finished node (model, test, seed, unit test).
@@ -68,9 +90,7 @@ class BuildResult:
 def build_with_progress(database: Path | None = None, progress: bool = True) -> BuildResult:
     """`dbt build` with a progress bar over finished nodes instead of dbt's full log;
     errors and failing tests are collected for the summary."""
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "--log-format", "json", "build", "--project-dir", str(settings.PROJECT_DIR),
-               "--profiles-dir", str(settings.PROJECT_DIR)]
+    command = _dbt_command(["--log-format", "json", "build"])
     errors: list[str] = []
     with subprocess.Popen(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, encoding="utf-8",
@@ -87,6 +107,7 @@ def build_with_progress(database: Path | None = None, progress: bool = True) -> 
                 bar.update(1)
             if info["level"] == "error":
                 errors.append(info["msg"])
+    hide_internal_metrics(SEMANTIC_MANIFEST)
     counts = _run_result_counts(settings.PROJECT_DIR / "target" / "run_results.json")
     return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)
 

@@ -101,7 +101,8 @@ def _explain(con: duckdb.DuckDBPyConnection, metric: str, company: str, month: d
     if published is None:
         raise ExplainError(f"{values} has no row for {metric}, company {company}, month {month:%Y-%m} "
                            "(companies: each company_code of dim_company, or ALL)")
-    explanation = Explanation(metric, catalog[0], catalog[1], catalog[2], company, month, published[0])
+    published_value = None if published[0] is None else float(published[0])  # decimal(38,10) in the mart
+    explanation = Explanation(metric, catalog[0], catalog[1], catalog[2], company, month, published_value)
     if catalog[2] == "derived":
         explanation.inputs = [(_explain(con, code, company, month), sign)
                               for code, sign in derived_inputs(metric, catalog[3] or "")]

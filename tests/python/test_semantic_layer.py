@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -16,6 +19,7 @@ import pytest
 from reference_sales import SalesBooks
 
 from yecai import settings
+from yecai.dbt_runner import dbt_env
 from yecai.semantic import query_metric, query_metrics
 
 CATALOG = list(csv.DictReader((settings.PROJECT_DIR / "seeds" / "metric_catalog.csv").open(encoding="utf-8")))
@@ -50,10 +54,11 @@ def mf_values(mf_warehouse) -> pd.DataFrame:
 
 
 def assert_same_values(expected: pd.Series, actual: pd.Series) -> None:
-    """Equal within 1e-9 relative, NULL exactly where expected is NULL (a missing row is NULL)."""
+    """Equal within 1e-9 relative or 1e-10 absolute (metric_values rounds to 10 decimals,
+    macro type_metric_value), NULL exactly where expected is NULL (a missing row is NULL)."""
     both = pd.concat([expected.rename("expected"), actual.rename("actual")], axis=1)
     both_null = both["expected"].isna() & both["actual"].isna()
-    close = np.isclose(both["actual"], both["expected"], rtol=1e-9, atol=0.0)
+    close = np.isclose(both["actual"], both["expected"], rtol=1e-9, atol=1e-10)
     wrong = both[~(both_null | close)]
     assert wrong.empty, f"{len(wrong)} of {len(both)} values differ:\n{wrong.head(10)}"
     assert both["expected"].notna().any(), "no value to compare"
@@ -63,6 +68,16 @@ def test_every_catalog_indicator_is_a_metric_with_its_chinese_label(demo_warehou
     manifest = json.loads((settings.PROJECT_DIR / "target" / "semantic_manifest.json").read_text())
     labels = {metric["name"]: metric["label"] for metric in manifest["metrics"]}
     assert {row["metric_code"]: row["name_zh"] for row in CATALOG}.items() <= labels.items()
+
+
+def test_metricflow_lists_the_indicators_and_none_of_their_building_blocks(demo_warehouse):  # noqa: F811
+    """What a BI user browsing MetricFlow sees: the catalog's indicators, exactly; the
+    component_* helper metrics (meta internal) are private (they still feed the ratios)."""
+    mf = Path(sys.executable).with_name("mf")
+    listed = subprocess.run([str(mf), "list", "metrics"], cwd=settings.PROJECT_DIR, env=dbt_env(demo_warehouse),
+                            capture_output=True, text=True, check=True).stdout
+    names = set(re.findall(r"^• (\w+):", listed, flags=re.MULTILINE))
+    assert names == set(METRIC_CODES)
 
 
 @pytest.mark.parametrize("metric_code", METRIC_CODES)

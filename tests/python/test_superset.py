@@ -115,12 +115,13 @@ def test_superset_lists_the_published_marts(api, database_id):
 
 
 def test_superset_sees_values_as_numbers_and_month_as_time(api, dataset_id):
-    """Superset's generic types: 0 numeric, 1 string, 2 temporal. (value is still DOUBLE:
-    a decimal type for amounts is open in issue 12.)"""
+    """Superset's generic types: 0 numeric, 1 string, 2 temporal; amounts are decimals (no
+    scientific notation, exact sums), the type Superset reads from the file."""
     dataset = api.get(f"/api/v1/dataset/{dataset_id}")["result"]
     columns = {column["column_name"]: column for column in dataset["columns"]}
     for name in ("value", "target_value"):
         assert columns[name]["type_generic"] == 0, columns[name]
+        assert columns[name]["type"].upper().startswith(("DECIMAL", "NUMERIC")), columns[name]
     assert columns["month"]["is_dttm"] and columns["month"]["type_generic"] == 2, columns["month"]
     assert columns["company_code"]["type_generic"] == 1, columns["company_code"]
 

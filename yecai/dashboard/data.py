@@ -83,7 +83,7 @@ def _values(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[list[Any
     for metric, company, month, value, target in con.execute(f"""
             select metric_code, company_code, strftime(month, '%Y-%m'), value, target_value
             from {VALUES} order by metric_code, company_code, month""").fetchall():
-        values.setdefault(metric, {}).setdefault(company, []).append([month, value, target])
+        values.setdefault(metric, {}).setdefault(company, []).append([month, _plain(value), _plain(target)])
     return values
 
 
@@ -97,7 +97,7 @@ def _breakdowns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[str,
             inner join latest using (company_code, month)
             order by b.metric_code, b.company_code, b.dimension, abs(b.value) desc nulls last, b.member""").fetchall():
         breakdowns.setdefault(metric, {}).setdefault(company, {}).setdefault(dimension, []).append(
-            [member, name, value])
+            [member, name, _plain(value)])
     return breakdowns
 
 

@@ -218,9 +218,9 @@ final as (
         all_values.month_start as month,
         all_values.company_code,
 
-        -- amounts
-        all_values.value,
-        cast(targets.target_value as double) as target_value,
+        -- amounts (a derived value's sum of decimals is cast back: Spark widens it)
+        cast(all_values.value as {{ type_metric_value() }}) as value,
+        cast(targets.target_value as {{ type_metric_value() }}) as target_value,
 
         -- attributes (from the catalog, for BI convenience)
         catalog.unit,
