@@ -14,8 +14,9 @@ SUPERSET_STAMP := $(SUPERSET_VENV)/.yecai-installed
 demo: $(STAMP)
 	$(BIN)/yecai demo
 
+# Two workers (pytest-xdist): the main job's tests on one, the rest on the other (tests/python/conftest.py).
 test: $(STAMP) browser superset
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # Chromium and CJK fonts from Debian, for the test that opens the docs site headless.
 browser:
@@ -33,7 +34,7 @@ $(SUPERSET_STAMP): requirements-superset.lock
 
 # The tests that need no built warehouse (under 2 minutes).
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n 2 -m "not slow"
 
 # Python (ruff) and SQL (sqlfluff, dbt templater, DuckDB dialect: .sqlfluff) linting.
 lint: $(STAMP)

@@ -19,9 +19,20 @@ _PR_SET_PDEATHSIG = 1
 SEMANTIC_MANIFEST = settings.PROJECT_DIR / "target" / "semantic_manifest.json"
 
 
+# profiles.yml's default warehouse, relative to the project folder dbt runs in.
+_PROFILE_DEFAULT_WAREHOUSE = "data/yecai.duckdb"
+
+
 def dbt_env(database: Path | None = None) -> dict[str, str]:
+    """The environment of a dbt run on `database` (default the warehouse). YECAI_DUCKDB_PATH
+    is set only where the profile would resolve another file: dbt hashes the profile's
+    variables, and a changed value costs a full re-parse, so yecai and a plain `dbt` on the
+    same warehouse share one partial parse."""
     env = dict(os.environ)
-    env["YECAI_DUCKDB_PATH"] = str((database or settings.warehouse_path()).resolve())
+    target = (database or settings.warehouse_path()).resolve()
+    profile_value = Path(env.get("YECAI_DUCKDB_PATH", _PROFILE_DEFAULT_WAREHOUSE))
+    if (settings.PROJECT_DIR / profile_value).resolve() != target:  # an absolute value ignores the folder
+        env["YECAI_DUCKDB_PATH"] = str(target)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
 

@@ -8,7 +8,10 @@ import os
 import re
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The dbt project (models, seeds, profiles, expectations) and its target/ folder: this checkout,
+# or a copy of it named by YECAI_PROJECT_DIR (each parallel test worker builds in its own,
+# because dbt writes target/ and `mf` reads target/semantic_manifest.json).
+PROJECT_DIR = Path(os.environ.get("YECAI_PROJECT_DIR") or Path(__file__).resolve().parent.parent)
 # The exit status of every yecai command that could not run at all (one line says why).
 EXIT_CANNOT_RUN = 2
 

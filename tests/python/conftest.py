@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import worker_project  # noqa: F401 — first: it may set YECAI_PROJECT_DIR before yecai.settings is read
 from main_job import yecai_run
 
 from yecai.dbt_runner import run_dbt
@@ -78,5 +79,10 @@ _SLOW_FIXTURES = {"demo_data", "clean_data", "demo_warehouse", "clean_warehouse"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if _SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+            # Two workers (`make test`: pytest-xdist, --dist loadgroup), each building a session
+            # fixture once: the main job's tests (first_run) on one, the warehouses' on the
+            # other; the fast tests fill in on either.
+            item.add_marker(pytest.mark.xdist_group("main_job" if "first_run" in fixtures else "warehouses"))

@@ -13,7 +13,8 @@ YECAI = str(Path(sys.executable).with_name("yecai"))
 
 
 def run_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YECAI_")}
+    # The settings of the test session stay out, except the project folder it builds in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YECAI_") or k == "YECAI_PROJECT_DIR"}
     env.update(YECAI_DATA_DIR=str(root), YECAI_INGEST_SETTLE_SECONDS="0", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     return env
 
