@@ -14,7 +14,7 @@ SUPERSET_STAMP := $(SUPERSET_VENV)/.yecai-installed
 demo: $(STAMP)
 	$(BIN)/yecai demo
 
-# Two workers (pytest-xdist): the main job's tests on one, the rest on the other (tests/python/conftest.py).
+# Two workers (pytest-xdist): the longest main-job tests on one, the rest on the other (tests/python/conftest.py).
 test: $(STAMP) browser superset
 	$(BIN)/pytest -n 2 --dist loadgroup
 

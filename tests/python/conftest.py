@@ -82,7 +82,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if _SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
-            # Two workers (`make test`: pytest-xdist, --dist loadgroup), each building a session
-            # fixture once: the main job's tests (first_run) on one, the warehouses' on the
-            # other; the fast tests fill in on either.
-            item.add_marker(pytest.mark.xdist_group("main_job" if "first_run" in fixtures else "warehouses"))
+            # Two workers (`make test`: pytest-xdist, --dist loadgroup) of about equal length: the
+            # longest runs of the main job (marked long_main_job) on one, every other slow test
+            # on the other; each worker builds the session fixtures it needs once (first_run on
+            # both). The fast tests fill in on either.
+            long_run = item.get_closest_marker("long_main_job") is not None
+            item.add_marker(pytest.mark.xdist_group("long_main_job" if long_run else "warehouses"))

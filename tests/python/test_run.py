@@ -155,6 +155,7 @@ def test_bad_documents_build_every_mart_but_block_publication_and_are_named(firs
     assert published_files(root) == before
 
 
+@pytest.mark.long_main_job
 def test_readers_and_mf_never_block_a_run(first_run, tmp_path):
     root = copy_root(first_run[0], tmp_path / "readers")
     old_run_id, _ = published_state(root)
@@ -177,6 +178,7 @@ def test_readers_and_mf_never_block_a_run(first_run, tmp_path):
     assert published_state(root)[0] != old_run_id
 
 
+@pytest.mark.long_main_job
 def test_sigkill_at_any_moment_leaves_a_complete_publication(first_run, tmp_path):
     root = copy_root(first_run[0], tmp_path / "kill")
     _, _, duration = first_run
@@ -256,6 +258,7 @@ def cancel_an_invoice_late(root: Path, month: str, delivered: str, skip: int = 0
     return row["invoice_id"].iloc[0]
 
 
+@pytest.mark.long_main_job
 def test_a_late_delta_to_a_closed_month_is_a_restatement_with_its_document(first_run, tmp_path):
     root = copy_root(first_run[0], tmp_path / "late")
     previous_run, _ = published_state(root)

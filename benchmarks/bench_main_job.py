@@ -1,0 +1,173 @@
+"""Benchmark the main job stage by stage at several scale factors; writes a markdown table.
+
+    .venv/bin/python benchmarks/bench_main_job.py --scale 0.1 --scale 1 [--out benchmarks/RESULTS.md]
+
+For each scale: `yecai generate` into a temporary data folder, then `yecai run` on it (ingest,
+build, audit, publish, docs, dashboard), in this process, with the stages' wall time from the
+run's own summary. Peak memory is sampled every 0.2 s over this process and every process it
+starts (dbt, the generator), summed, per stage: what the machine must hold at once. Rows per
+second: raw rows loaded by ingest over the stage's time. Beside them, the floor of ingest:
+DuckDB alone reading every landing file (count(*) over read_csv). Targets of issue 13: SF 1
+main job ≤ 150 s at ≤ 4 GB; generator ≤ 2 GB at any scale. Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from yecai import settings
+from yecai.run import run
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of `root_pid` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            statm = Path(f"/proc/{entry}/statm").read_text().split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+        rss[int(entry)] = int(statm[1]) * PAGE
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class PeakSampler:
+    """Samples the process tree's RSS in a thread; the peak per stage named by `stage`."""
+    stage: str = "start"
+    peaks: dict[str, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            rss = tree_rss_bytes(os.getpid())
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), rss)
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    seconds: dict[str, float]
+    peak_bytes: dict[str, int]
+    rows_loaded: int
+    floor_read_seconds: float
+    status: str
+
+
+def generate(scale: float, data_dir: Path, sampler: PeakSampler) -> float:
+    sampler.stage = "generate"
+    started = time.perf_counter()
+    yecai = Path(sys.executable).with_name("yecai")
+    subprocess.run([str(yecai), "generate", "--scale", str(scale)], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "YECAI_DATA_DIR": str(data_dir)})
+    return time.perf_counter() - started
+
+
+def floor_read(landing: Path) -> float:
+    """DuckDB alone reading every CSV landing file once, all columns as text: the floor under
+    ingest (the odd JSON, Parquet and Excel deliveries of the demo are left out)."""
+    started = time.perf_counter()
+    with duckdb.connect() as con:
+        for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
+            for csv in sorted(folder.glob("*.csv")):  # one by one: deliveries of one extract differ in columns
+                con.execute(f"select count(*) from read_csv('{csv}', all_varchar = true)").fetchall()
+    return time.perf_counter() - started
+
+
+def bench_scale(scale: float, keep: bool) -> ScaleResult:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"yecai-bench-sf{scale}-"))
+    os.environ["YECAI_DATA_DIR"] = str(data_dir)  # every yecai setting reads it when asked
+    os.environ["YECAI_INGEST_SETTLE_SECONDS"] = "0"
+    if keep:
+        print(f"SF {scale:g}: data folder {data_dir}", file=sys.stderr)
+    try:
+        with PeakSampler() as sampler:
+            seconds = {"generate": generate(scale, data_dir, sampler)}
+
+            def echo(line: str) -> None:
+                if line.startswith("[") and "/" in line.split("]")[0]:  # "[2/6] build: ..."
+                    sampler.stage = line.split("] ", 1)[1].split(":", 1)[0]
+
+            summary = run(settings.landing_dir(), settings.warehouse_path(), settings.published_dir(),
+                          progress=False, echo=echo)
+        seconds.update(summary.stage_seconds)
+        rows = sum(o.rows_loaded for o in summary.ingest.outcomes) if summary.ingest else 0
+        return ScaleResult(scale, seconds, sampler.peaks, rows, floor_read(settings.landing_dir()),
+                           summary.record.status)
+    finally:
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+STAGES = ["generate", "ingest", "build", "audit", "publish", "docs", "dashboard"]
+
+
+def markdown(results: list[ScaleResult]) -> str:
+    lines = ["| SF | stage | wall s | peak GB | rows/s |", "|---|---|---:|---:|---:|"]
+    for result in results:
+        for stage in STAGES:
+            if stage not in result.seconds:
+                continue
+            wall = result.seconds[stage]
+            rate = f"{result.rows_loaded / wall:,.0f}" if stage == "ingest" and wall else ""
+            peak = result.peak_bytes.get(stage, 0) / 1e9
+            lines.append(f"| {result.scale:g} | {stage} | {wall:.1f} | {peak:.2f} | {rate} |")
+        job = sum(v for k, v in result.seconds.items() if k != "generate")
+        job_peak = max(v for k, v in result.peak_bytes.items() if k != "generate") / 1e9
+        lines.append(f"| {result.scale:g} | **main job** ({result.status}) | **{job:.1f}** | **{job_peak:.2f}** | |")
+        lines.append(f"| {result.scale:g} | floor: DuckDB reads the landing files | {result.floor_read_seconds:.1f} "
+                     f"| | {result.rows_loaded / result.floor_read_seconds:,.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, action="append", required=True)
+    parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument("--keep", action="store_true", help="keep the data folders (printed)")
+    args = parser.parse_args()
+    results = [bench_scale(scale, args.keep) for scale in args.scale]
+    table = markdown(results)
+    print(table)
+    if args.out:
+        args.out.write_text(f"Main job by stage, {os.cpu_count()} cores "
+                            f"(`benchmarks/bench_main_job.py`, {time.strftime('%Y-%m-%d')}).\n\n{table}",
+                            encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
