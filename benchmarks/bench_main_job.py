@@ -103,7 +103,11 @@ def floor_read(landing: Path) -> float:
     with duckdb.connect() as con:
         for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
             for csv in sorted(folder.glob("*.csv")):  # one by one: deliveries of one extract differ in columns
-                con.execute(f"select count(*) from read_csv('{csv}', all_varchar = true)").fetchall()
+                try:
+                    con.execute(f"select count(*) from read_csv('{csv}', all_varchar = true, "
+                                "ignore_errors = true, strict_mode = false)").fetchall()
+                except duckdb.Error:  # the demo's deliberately broken deliveries (other encodings, junk)
+                    continue
     return time.perf_counter() - started
 
 
