@@ -16,7 +16,6 @@ from tqdm import tqdm
 from yecai import settings
 
 _PR_SET_PDEATHSIG = 1
-SEMANTIC_MANIFEST = settings.PROJECT_DIR / "target" / "semantic_manifest.json"
 
 
 # profiles.yml's default warehouse, relative to the project folder dbt runs in.
@@ -53,7 +52,7 @@ def run_dbt(args: list[str], database: Path | None = None) -> int:
     """Run one dbt command in the project folder; returns dbt's exit code."""
     exit_code = subprocess.run(_dbt_command(args), cwd=settings.PROJECT_DIR, env=dbt_env(database),
                                preexec_fn=_die_with_parent).returncode
-    hide_internal_metrics(SEMANTIC_MANIFEST)
+    hide_internal_metrics(settings.SEMANTIC_MANIFEST)
     return exit_code
 
 
@@ -118,7 +117,7 @@ def build_with_progress(database: Path | None = None, progress: bool = True) -> 
                 bar.update(1)
             if info["level"] == "error":
                 errors.append(info["msg"])
-    hide_internal_metrics(SEMANTIC_MANIFEST)
+    hide_internal_metrics(settings.SEMANTIC_MANIFEST)
     counts = _run_result_counts(settings.PROJECT_DIR / "target" / "run_results.json")
     return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)
 

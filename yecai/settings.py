@@ -12,6 +12,8 @@ from pathlib import Path
 # or a copy of it named by YECAI_PROJECT_DIR (each parallel test worker builds in its own,
 # because dbt writes target/ and `mf` reads target/semantic_manifest.json).
 PROJECT_DIR = Path(os.environ.get("YECAI_PROJECT_DIR") or Path(__file__).resolve().parent.parent)
+# What every dbt parse writes and MetricFlow (`mf`) and the quality gate read.
+SEMANTIC_MANIFEST = PROJECT_DIR / "target" / "semantic_manifest.json"
 # The exit status of every yecai command that could not run at all (one line says why).
 EXIT_CANNOT_RUN = 2
 

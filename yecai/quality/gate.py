@@ -89,7 +89,7 @@ def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Pat
     started = time.perf_counter()
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx_dir = _working_project(gx_dir or settings.data_dir() / "gx")
-    write_audit_inputs(warehouse, semantic_manifest or settings.PROJECT_DIR / "target" / "semantic_manifest.json")
+    write_audit_inputs(warehouse, semantic_manifest or settings.SEMANTIC_MANIFEST)
     dialect.register()
 
     context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
