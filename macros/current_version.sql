@@ -10,6 +10,11 @@
       later delivery (greater _source_file: file names sort by delivery time), then to
       the later row of that file (greater _source_row_number). Pass order_by=[] for a
       delta extract without an updated_at column (fin_fx_rates): the later delivery wins.
+      In an incremental model (materialized='incremental', unique_key=primary_key), a run
+      after the first reads only the keys of rows loaded (_loaded_at) after the newest
+      version the model holds, with every version of those keys, so it returns the same
+      rows for them as a full refresh; the materialization deletes and re-inserts them.
+      Delta extracts never drop a key, so no other row of the model can change.
     - mode='snapshot': each delivery is the complete current state, so all rows of the
       newest delivery (greatest _source_file) are returned, and a key missing from it is
       gone, with one exception: a key whose row of the newest delivery was quarantined by
@@ -117,6 +122,22 @@
                     _source_row_number desc
             ) as _current_version_rank
         from {{ relation }}
+        {%- if is_incremental() %}
+        -- An incremental build resolves only the keys delivered since the last build, over
+        -- all their versions (a late delta can lose to the version already current), and
+        -- the materialization replaces those keys (unique_key).
+        where exists (
+            select 1
+            from {{ relation }} as delivered_since_last_build
+            where delivered_since_last_build._loaded_at > (
+                    select coalesce(max(_loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+                    from {{ this }}
+                )
+                {%- for column in key_columns %}
+                and delivered_since_last_build.{{ column }} = {{ relation }}.{{ column }}
+                {%- endfor %}
+        )
+        {%- endif %}
     ) as versions
     where _current_version_rank = 1
 

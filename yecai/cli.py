@@ -255,14 +255,16 @@ def compare(before: Path, after: Path) -> None:
 @main.command(name="run")
 @_path_option("--landing", settings.landing_dir, "Landing folder to read deliveries from.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def run_command(landing: Path | None, progress: bool) -> None:
+@click.option("--full-refresh", is_flag=True,
+              help="Rebuild the incremental models from every delivery instead of the new ones only.")
+def run_command(landing: Path | None, progress: bool, full_refresh: bool) -> None:
     """The main job: ingest → build → audit → publish → docs → dashboard.
 
     Publishes the BI database only when the dbt build and every blocking expectation pass.
     Exit status 0: published. 1: not published (the published files are unchanged).
     2: could not run (warehouse locked, invalid setting).
     """
-    _run_main_job(landing or settings.landing_dir(), progress)
+    _run_main_job(landing or settings.landing_dir(), progress, full_refresh=full_refresh)
 
 
 @main.command()
@@ -280,12 +282,13 @@ def demo(scale: float, seed: int) -> None:
     _run_main_job(settings.landing_dir(), progress=True, settle_seconds=0)
 
 
-def _run_main_job(landing: Path, progress: bool, settle_seconds: float | None = None) -> None:
+def _run_main_job(landing: Path, progress: bool, settle_seconds: float | None = None,
+                  full_refresh: bool = False) -> None:
     from yecai.run import CannotRun, run, summary_text
 
     try:
         summary = run(landing, settings.warehouse_path(), settings.published_dir(), progress=progress,
-                      echo=click.echo, settle_seconds=settle_seconds)
+                      echo=click.echo, settle_seconds=settle_seconds, full_refresh=full_refresh)
     except CannotRun as error:
         _fail(f"yecai run: cannot run: {error}")
     click.echo(summary_text(summary))

@@ -97,10 +97,12 @@ class BuildResult:
     errors: tuple[str, ...]  # dbt's error messages, as dbt wrote them
 
 
-def build_with_progress(database: Path | None = None, progress: bool = True) -> BuildResult:
+def build_with_progress(database: Path | None = None, progress: bool = True,
+                        full_refresh: bool = False) -> BuildResult:
     """`dbt build` with a progress bar over finished nodes instead of dbt's full log;
-    errors and failing tests are collected for the summary."""
-    command = _dbt_command(["--log-format", "json", "build"])
+    errors and failing tests are collected for the summary. Incremental models take only
+    the new deliveries unless `full_refresh`."""
+    command = _dbt_command(["--log-format", "json", "build", *(["--full-refresh"] if full_refresh else [])])
     errors: list[str] = []
     with subprocess.Popen(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, encoding="utf-8",

@@ -95,7 +95,8 @@ def _check_settings(landing: Path) -> None:
 
 
 def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = True,
-        echo: Callable[[str], None] = print, settle_seconds: float | None = None) -> RunSummary:
+        echo: Callable[[str], None] = print, settle_seconds: float | None = None,
+        full_refresh: bool = False) -> RunSummary:
     """The main job; see the module docstring. Raises CannotRun before anything is written,
     or when ingestion cannot proceed (the run is then recorded as ingest_failed)."""
     _check_settings(landing)
@@ -122,8 +123,9 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         raise CannotRun(f"ingest: {error}") from None
     summary.stage_seconds["ingest"] = time.perf_counter() - t
 
-    t = stage(2, "build", "dbt build (models, unit tests, data tests)")
-    summary.build = build_with_progress(warehouse, progress=progress)
+    mode = "full refresh" if full_refresh else "delta staging incremental"
+    t = stage(2, "build", f"dbt build (models, unit tests, data tests; {mode})")
+    summary.build = build_with_progress(warehouse, progress=progress, full_refresh=full_refresh)
     summary.stage_seconds["build"] = time.perf_counter() - t
     record.models_run, record.tests_run = summary.build.models_run, summary.build.tests_run
     record.tests_failed, record.tests_warned = summary.build.tests_failed, summary.build.tests_warned

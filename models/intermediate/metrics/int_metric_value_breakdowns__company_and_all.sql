@@ -56,15 +56,19 @@ suppliers as (
 
 ),
 
-described_components as (
+-- Documents collapse before the fan-out to dimensions: one row per combination of members,
+-- and per customer only where the indicator counts customers (per_customer), since no other
+-- aggregation needs the customer. At scale 1 this is what keeps the model from spilling
+-- tens of GB.
+member_combinations as (
 
     select
         components.metric_code,
         components.month_start,
         components.company_code,
-        components.customer_id,
-        components.numerator,
-        components.denominator,
+        case
+            when catalog.aggregation = 'per_customer' then components.customer_id
+        end as customer_id,
         customers.segment as customer_segment,
         customers.region as customer_region,
         products.category as product_category,
@@ -73,8 +77,12 @@ described_components as (
         warehouses.warehouse_name,
         components.supplier_id,
         suppliers.supplier_name,
-        components.channel
+        components.channel,
+        sum(components.numerator) as numerator,
+        sum(components.denominator) as denominator
     from components
+    inner join catalog
+        on components.metric_code = catalog.metric_code
     left join customers
         on components.customer_id = customers.customer_id
     left join products
@@ -83,13 +91,30 @@ described_components as (
         on components.warehouse_id = warehouses.warehouse_id
     left join suppliers
         on components.supplier_id = suppliers.supplier_id
+    where catalog.aggregation <> 'derived'
+    group by
+        components.metric_code,
+        components.month_start,
+        components.company_code,
+        case
+            when catalog.aggregation = 'per_customer' then components.customer_id
+        end,
+        customers.segment,
+        customers.region,
+        products.category,
+        products.product_type,
+        components.warehouse_id,
+        warehouses.warehouse_name,
+        components.supplier_id,
+        suppliers.supplier_name,
+        components.channel
 
 ),
 
--- One row per component row and dimension, with the member of that dimension.
+-- One row per member combination and dimension, with the member of that dimension.
 member_rows as (
 
-    {{ dimension_members('described_components', dimensions,
+    {{ dimension_members('member_combinations', dimensions,
         ['metric_code', 'month_start', 'company_code', 'customer_id', 'numerator', 'denominator']) }}
 
 ),
@@ -151,7 +176,6 @@ final as (
     from totals
     inner join catalog
         on totals.metric_code = catalog.metric_code
-    where catalog.aggregation <> 'derived'
 
 )
 

@@ -1,4 +1,7 @@
 -- Current version of each payment of a supplier invoice (key: payment_id) from the delta extract ap_payments.
+{%- set primary_key = ['payment_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['payment_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

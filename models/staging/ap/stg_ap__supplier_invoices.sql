@@ -1,4 +1,7 @@
 -- Current version of each supplier invoice header (key: supplier_invoice_id) from the delta extract ap_supplier_invoices.
+{%- set primary_key = ['supplier_invoice_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['supplier_invoice_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

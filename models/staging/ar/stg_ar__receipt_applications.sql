@@ -1,4 +1,7 @@
 -- Current version of each application of a receipt to an invoice (核销) (key: receipt_id, invoice_id) from the delta extract ar_receipt_applications.
+{%- set primary_key = ['receipt_id', 'invoice_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['receipt_id', 'invoice_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

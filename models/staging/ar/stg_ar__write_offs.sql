@@ -1,4 +1,7 @@
 -- Current version of each bad-debt write-off of (part of) an invoice (key: write_off_id) from the delta extract ar_write_offs.
+{%- set primary_key = ['write_off_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['write_off_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

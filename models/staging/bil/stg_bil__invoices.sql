@@ -1,4 +1,7 @@
 -- Current version of each customer invoice or credit note header (key: invoice_id) from the delta extract bil_invoices.
+{%- set primary_key = ['invoice_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['invoice_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

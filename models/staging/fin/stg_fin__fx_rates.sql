@@ -1,5 +1,8 @@
 -- Current version of each daily FX rate to CNY (key: rate_date, currency) from the delta extract fin_fx_rates.
 -- The extract has no updated_at, so the latest delivery (then the later row) wins.
+{%- set primary_key = ['rate_date', 'currency'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -10,7 +13,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['rate_date', 'currency'], mode='delta', order_by=[]) }}
+    {{ current_version('source', primary_key=primary_key, mode='delta', order_by=[]) }}
 
 ),
 

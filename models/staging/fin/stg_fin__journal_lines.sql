@@ -1,4 +1,7 @@
 -- Current version of each general-ledger journal line (key: journal_id, line_no) from the delta extract fin_journal_lines.
+{%- set primary_key = ['journal_id', 'line_no'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['journal_id', 'line_no'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

@@ -1,4 +1,7 @@
 -- Current version of each cost posted to a work order (key: cost_id) from the delta extract mes_work_order_costs.
+{%- set primary_key = ['cost_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['cost_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

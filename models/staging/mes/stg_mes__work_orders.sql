@@ -1,4 +1,7 @@
 -- Current version of each production work order (key: work_order_id) from the delta extract mes_work_orders.
+{%- set primary_key = ['work_order_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['work_order_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

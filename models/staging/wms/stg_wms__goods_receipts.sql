@@ -1,4 +1,7 @@
 -- Current version of each goods receipt against a purchase order line (key: goods_receipt_id) from the delta extract wms_goods_receipts.
+{%- set primary_key = ['goods_receipt_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['goods_receipt_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

@@ -1,4 +1,7 @@
 -- Current version of each inventory movement (stock in or out) (key: movement_id) from the delta extract wms_inventory_movements.
+{%- set primary_key = ['movement_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['movement_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 

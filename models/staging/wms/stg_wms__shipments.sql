@@ -1,4 +1,7 @@
 -- Current version of each shipment of part or all of one sales order line (key: shipment_id) from the delta extract wms_shipments.
+{%- set primary_key = ['shipment_id'] %}
+{{ config(materialized='incremental', unique_key=primary_key) }}
+
 with
 
 source as (
@@ -9,7 +12,7 @@ source as (
 
 current_version as (
 
-    {{ current_version('source', primary_key=['shipment_id'], mode='delta') }}
+    {{ current_version('source', primary_key=primary_key, mode='delta') }}
 
 ),
 
