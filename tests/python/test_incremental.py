@@ -116,7 +116,10 @@ def test_incremental_builds_equal_a_full_refresh(demo_warehouse, demo_data, tmp_
     assert rows(database, "select count(*) as n from staging.stg_srm__suppliers where supplier_id = ?",
                 dropped)["n"].iloc[0] == 0
 
-    full = tmp_path / "full_refresh.duckdb"
+    # Named like every warehouse: the catalog of the semantic manifest this run writes is the
+    # file's stem, and the next MetricFlow query of this worker reads that manifest.
+    full = tmp_path / "full_refresh" / "yecai.duckdb"
+    full.parent.mkdir()
     shutil.copyfile(database, full)
     assert run_dbt(["run", "--full-refresh"], database=full) == 0
     comparison = compare(database, full)  # every table of both files, row for row
