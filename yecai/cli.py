@@ -161,11 +161,10 @@ def docs(database: Path | None) -> None:
 def dashboard(output: Path | None) -> None:
     """Build the management dashboard (经营驾驶舱) from the published BI database: one HTML file
     that opens from disk (no server, no network). `yecai run` builds it for every release."""
-    import duckdb
-
     from yecai.dashboard import build_dashboard
     from yecai.publish import DATABASE_NAME
     from yecai.run import publish_dashboard
+    from yecai.warehouse import connect
 
     database = settings.published_dir() / DATABASE_NAME
     if not database.is_file():
@@ -173,7 +172,7 @@ def dashboard(output: Path | None) -> None:
     if output is not None:
         result = build_dashboard(database, output)
     else:
-        with duckdb.connect(str(database), read_only=True) as con:
+        with connect(database, read_only=True) as con:
             (run_id,) = con.execute("select run_id from marts.publication").fetchone()
         result, error = publish_dashboard(settings.published_dir(), run_id)
         if result is None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from yecai.warehouse import connect
+
 SKIPPED_TABLES = {"marts.publication"}
 SKIPPED_COLUMNS = {"_loaded_at"}
 
@@ -63,7 +65,7 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
 
 
 def compare(before: Path, after: Path) -> Comparison:
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute("attach ? as before (read_only)", [str(before)])
         con.execute("attach ? as after (read_only)", [str(after)])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from yecai.warehouse import connect
+
 ALL_COMPANIES = "ALL"
 # a derived indicator's catalog formula: indicator codes joined by + and − (or -)
 FORMULA_TERM = re.compile(r"\s*([+−-])?\s*([a-z][a-z0-9_]*)\s*")
@@ -84,7 +86,7 @@ class Explanation:
 def explain(database: Path, metric: str, company: str, month: dt.date) -> Explanation:
     if not database.exists():
         raise ExplainError(f"no published database at {database}: run `yecai run` first")
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         return _explain(con, metric, company, month)
 
 

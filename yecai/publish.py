@@ -28,6 +28,7 @@ import duckdb
 
 from yecai.restatements import HISTORY_TABLES, Restatements, write_history
 from yecai.restatements import none as no_restatements
+from yecai.warehouse import connect
 
 DATABASE_NAME = "yecai.duckdb"  # its stem is the catalog name the semantic manifest uses
 PARQUET = "parquet"
@@ -138,7 +139,7 @@ def _build(warehouse: Path, temp_database: Path, parquet_dir: Path, row: dict[st
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}")
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect(warehouse, read_only=True)
     except duckdb.Error as error:
         raise PublishError(f"cannot open the warehouse {warehouse} read-only: {_first_line(error)}") from None
     try:

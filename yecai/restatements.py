@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from yecai.warehouse import connect
+
 HISTORY, RESTATEMENTS, DOCUMENTS = "metric_value_history", "metric_restatements", "metric_restatement_documents"
 HISTORY_TABLES = (HISTORY, RESTATEMENTS, DOCUMENTS)
 PREVIOUS = "previous_release"
@@ -150,7 +152,7 @@ def detect(warehouse: Path, previous_database: Path) -> Restatements:
     when nothing was published yet)."""
     if not previous_database.is_file():
         return none()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         _attach_previous(con, previous_database)
         previous_run_id = con.execute(f"select run_id from {PREVIOUS}.marts.publication").fetchone()[0]
         (warehouse_catalog,) = con.execute("select current_database()").fetchone()

@@ -34,6 +34,7 @@ from yecai.quality.report import GateReport
 from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
+from yecai.warehouse import connect
 
 STAGES = ("ingest", "build", "audit", "publish", "docs", "dashboard")
 EXIT_PUBLISHED, EXIT_NOT_PUBLISHED = 0, 1
@@ -66,7 +67,7 @@ def check_writable(warehouse: Path) -> None:
     """Fail early, with a plain message, when another process holds the warehouse."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     try:
-        duckdb.connect(str(warehouse)).close()
+        connect(warehouse).close()
     except duckdb.IOException as error:
         raise CannotRun(
             f"the working warehouse {warehouse} is open in another process ({_lock_holder(error)}). "
@@ -243,7 +244,7 @@ def _load_totals(warehouse: Path) -> dict[str, int]:
         select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'refused'),
                coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
         from ingest.load_log"""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         files_loaded, files_refused, rows_loaded, rows_quarantined = con.execute(query).fetchone()
     return {"files_loaded": files_loaded, "files_refused": files_refused, "rows_loaded": int(rows_loaded),
             "rows_quarantined": int(rows_quarantined)}
@@ -255,7 +256,7 @@ def _reconciliation_status(warehouse: Path) -> list[tuple]:
         select company_code, reconciliation_code, count(*), count(*) filter (where not is_clean)
         from marts.fct_reconciliation_monthly group by 1, 2 order by 1, 2"""
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:
             return con.execute(query).fetchall()
     except duckdb.Error:
         return []

@@ -14,10 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from yecai.quality.report import GateReport
+from yecai.warehouse import connect
 
 DDL = """
 create schema if not exists audit;
@@ -62,7 +62,7 @@ def new_run_id(now: dt.datetime) -> str:
 
 
 def record_start(warehouse: Path, run_id: str, started_at: dt.datetime) -> None:
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(DDL)
         con.execute("insert into audit.run_starts values (?, ?, ?, ?)",
                     [run_id, started_at, os.getpid(), str(warehouse)])
@@ -75,7 +75,7 @@ def record_end(warehouse: Path, record: RunRecord, gate: GateReport | None) -> N
         [(record.run_id, o.name, o.suite, o.table, o.column, o.severity, o.success, o.observed) for o in outcomes],
         columns=["run_id", "expectation_name", "suite", "table_name", "column_name", "severity", "success",
                  "observed"])
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(DDL)
         con.execute("begin")
         con.execute(

@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from yecai.warehouse import connect
+
 ALL_COMPANIES = "ALL"
 TREND_MONTHS = 12
 TOP_DOCUMENTS = 10
@@ -34,7 +36,7 @@ LINES_PER_BREAK = 20  # journal lines and sub-ledger records shown per break
 
 def read_payload(database: Path) -> dict[str, Any]:
     """The dashboard's data from the published database (opened read-only)."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         return {
             "publication": _records(con, "select * from marts.publication")[0],
             "companies": _records(con, """

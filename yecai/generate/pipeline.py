@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -24,6 +23,7 @@ from yecai.generate.production import build_production
 from yecai.generate.sales import build_sales
 from yecai.generate.targets import build_targets
 from yecai.generate.util import at_time
+from yecai.warehouse import connect
 
 MARKER = ".yecai-generated"  # marks a landing folder the generator may wipe and rewrite
 
@@ -159,7 +159,7 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
     landing, answer_key = Path(landing), Path(answer_key)
     _prepare_landing(landing)
     rows = []
-    with duckdb.connect() as con:
+    with connect() as con:
         for d in deliveries:
             special = SPECIAL_FORMATS.get((d.extract, d.day), {})
             d = Delivery(d.extract, d.day, d.rows, **special) if special else d

@@ -30,6 +30,7 @@ from yecai.ingest.errors import IngestStopped, first_line
 from yecai.ingest.load import Loader
 from yecai.ingest.report import FileOutcome, IngestReport
 from yecai.ingest.schema import ensure_schema
+from yecai.warehouse import connect
 
 __all__ = ["ingest", "IngestReport", "FileOutcome", "IngestStopped"]
 
@@ -41,13 +42,11 @@ def _workdir_prefix(database: Path) -> str:
 def open_warehouse(database: Path) -> duckdb.DuckDBPyConnection:
     """The warehouse, for writing, with yecai's thread and memory settings; IngestStopped
     when a setting is invalid or another process holds the file."""
-    try:
-        config = settings.duckdb_config()
-    except settings.SettingError as error:
-        raise IngestStopped(str(error)) from None
     database.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(database), config=config)
+        con = connect(database)
+    except settings.SettingError as error:
+        raise IngestStopped(str(error)) from None
     except duckdb.IOException as error:
         raise IngestStopped(f"the warehouse {database} is in use by another process ({first_line(error)}); "
                             "wait for it to finish, then run again") from None

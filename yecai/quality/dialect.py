@@ -9,9 +9,13 @@ rows survive the close. Registered as `duckdb.buffered`: `duckdb+buffered:///pat
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from duckdb_engine import Dialect as DuckDBDialect
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import cursor as sa_cursor
+
+from yecai import settings
 
 URL_SCHEME = "duckdb+buffered"
 
@@ -36,6 +40,7 @@ def register() -> None:
 
 
 def connection_url(database: str, read_only: bool = True) -> str:
-    """SQLAlchemy URL of a DuckDB file through the buffered dialect."""
-    suffix = "?access_mode=read_only" if read_only else ""
-    return f"{URL_SCHEME}:///{database}{suffix}"
+    """SQLAlchemy URL of a DuckDB file through the buffered dialect, with yecai's thread and
+    memory settings (duckdb-engine passes the query to DuckDB as its configuration)."""
+    config = settings.duckdb_config() | ({"access_mode": "read_only"} if read_only else {})
+    return f"{URL_SCHEME}:///{database}?{urlencode(config)}"

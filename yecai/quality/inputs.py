@@ -12,10 +12,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from yecai.settings import positive_number
+from yecai.warehouse import connect
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def write_audit_inputs(warehouse: Path, semantic_manifest: Path, gate_settings: 
     values = asdict(gate_settings or GateSettings.from_env())
     metrics = semantic_layer_metrics(semantic_manifest)
     settings_frame = pd.DataFrame([values])
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute("create schema if not exists audit")
         con.register("settings_frame", settings_frame)
         con.register("metrics_frame", metrics)
