@@ -37,6 +37,24 @@ def clean_data(tmp_path_factory) -> GenerateReport:
     return generate(root / "landing", root / "answer_key", scale=DEMO_SCALE, seed=42, defect_factor=0.0)
 
 
+# A run generated in three shards (as every run above SHARD_SCALE is), small enough for CI.
+SHARDED_SCALE, SHARDS = 0.006, 3
+
+
+@pytest.fixture(scope="session")
+def sharded_data(tmp_path_factory) -> GenerateReport:
+    root = tmp_path_factory.mktemp("sharded")
+    return generate(root / "landing", root / "answer_key", scale=SHARDED_SCALE, seed=42,
+                    shard_scale=SHARDED_SCALE / SHARDS)
+
+
+@pytest.fixture(scope="session")
+def sharded_clean_data(tmp_path_factory) -> GenerateReport:
+    root = tmp_path_factory.mktemp("sharded_clean")
+    return generate(root / "landing", root / "answer_key", scale=SHARDED_SCALE, seed=42, defect_factor=0.0,
+                    shard_scale=SHARDED_SCALE / SHARDS)
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(demo_data, tmp_path_factory) -> Path:
     """The demo dataset ingested and built by dbt (every model and test): the warehouse
@@ -74,7 +92,8 @@ def first_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedPr
 
 # Fixtures that generate, ingest or build a warehouse: a test using one is `slow`, and
 # `make test-fast` (pytest -m "not slow") leaves it out.
-_SLOW_FIXTURES = {"demo_data", "clean_data", "demo_warehouse", "clean_warehouse", "first_run"}
+_SLOW_FIXTURES = {"demo_data", "clean_data", "sharded_data", "sharded_clean_data", "generated", "generated_clean",
+                  "demo_warehouse", "clean_warehouse", "first_run"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,7 +14,8 @@ from books import Books
 from landing_reader import current_rows, read_delivery
 
 from yecai.contract import load_contract
-from yecai.generate import generate
+from yecai.generate import GenerateReport, generate, util
+from yecai.generate.config import DefectRates, GeneratorConfig
 from yecai.generate.targets import metric_codes
 
 CONTRACT = load_contract()
@@ -29,6 +30,18 @@ FORMATS = {
 def _digests(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(params=["demo_data", "sharded_data"])
+def generated(request) -> GenerateReport:
+    """The demo dataset, and a run generated in shards: each must have every property below."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=["clean_data", "sharded_clean_data"])
+def generated_clean(request) -> GenerateReport:
+    """Both, with every defect rate at 0."""
+    return request.getfixturevalue(request.param)
 
 
 def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path):
@@ -50,8 +63,8 @@ def test_landing_folder_with_foreign_files_is_not_overwritten(tmp_path):
     assert (landing / "precious.csv").exists()
 
 
-def test_every_delivery_conforms_to_the_contract(demo_data):
-    landing = demo_data.landing
+def test_every_delivery_conforms_to_the_contract(generated):
+    landing = generated.landing
     assert {p.name for p in landing.iterdir() if p.is_dir()} == set(CONTRACT)
     for name, extract in CONTRACT.items():
         files = [p for p in (landing / name).iterdir()]
@@ -111,31 +124,31 @@ def test_scale_gives_realistic_proportions(demo_data):
     assert months == 36
 
 
-def test_kpi_targets_cover_every_metric_company_and_month(demo_data):
-    targets = current_rows(demo_data.landing, "fin_kpi_targets")
+def test_kpi_targets_cover_every_metric_company_and_month(generated):
+    targets = current_rows(generated.landing, "fin_kpi_targets")
     assert len(metric_codes()) == 20
     assert set(targets["metric_code"]) == set(metric_codes())
     assert len(targets) == 20 * 2 * 36
     assert not targets.duplicated(["company_code", "fiscal_month", "metric_code"]).any()
 
 
-def test_every_journal_balances(demo_data):
-    jl = Books(demo_data.landing).journal_lines
+def test_every_journal_balances(generated):
+    jl = Books(generated.landing).journal_lines
     balance = jl.groupby("journal_id")["amount"].sum().round(2)
     assert (balance == 0).all()
 
 
-def test_clean_books_reconcile_to_the_cent(clean_data):
+def test_clean_books_reconcile_to_the_cent(generated_clean):
     """With no injected defect, every reconciliation of the charter ties for every
     company and month (business side exact, GL in cents)."""
-    assert clean_data.defects.empty
-    for name, diff in Books(clean_data.landing).reconciliation_differences().items():
+    assert generated_clean.defects.empty
+    for name, diff in Books(generated_clean.landing).reconciliation_differences().items():
         worst = diff.fillna(0).abs().max().max()
         assert worst <= 0.01, f"{name}: off by {worst:.4f}"
 
 
-def test_clean_books_have_no_billing_errors(clean_data):
-    books = Books(clean_data.landing)
+def test_clean_books_have_no_billing_errors(generated_clean):
+    books = Books(generated_clean.landing)
     inv = books.sales_invoices
     lines = books.rows("bil_invoice_lines").merge(inv[["invoice_id", "invoice_type", "invoice_date"]], on="invoice_id")
     lines = lines[lines["invoice_type"] == "invoice"]
@@ -156,8 +169,8 @@ def test_clean_books_have_no_billing_errors(clean_data):
     assert (check <= shipped.reindex(check.index).fillna(0) + 1e-9).all()
 
 
-def test_every_issued_document_is_posted_once_in_clean_books(clean_data):
-    books = Books(clean_data.landing)
+def test_every_issued_document_is_posted_once_in_clean_books(generated_clean):
+    books = Books(generated_clean.landing)
     jl = books.journal_lines
     posted = jl.groupby(["source_type", "source_id"])["journal_id"].nunique()
     inv = books.sales_invoices
@@ -176,7 +189,7 @@ def _key(report, kind: str) -> pd.DataFrame:
     return rows
 
 
-def test_every_defect_type_is_injected_and_recorded(demo_data):
+def test_every_defect_type_is_injected_and_recorded(generated):
     expected = {
         "invoice_not_posted", "invoice_posting_amount_diff", "invoice_posted_wrong_month",
         "invoice_posted_twice", "receipt_not_posted", "supplier_invoice_not_posted",
@@ -185,56 +198,56 @@ def test_every_defect_type_is_injected_and_recorded(demo_data):
         "supplier_invoice_line_off_po_price", "orphan_shipment", "orphan_invoice_line",
         "orphan_supplier_invoice_line", "orphan_goods_receipt",
     }
-    assert set(demo_data.defects["defect_type"]) == expected
-    on_disk = pd.read_csv(demo_data.answer_key / "defects.csv")
-    assert len(on_disk) == len(demo_data.defects)
-    assert not any(demo_data.answer_key.resolve().is_relative_to(p) for p in [demo_data.landing.resolve()])
+    assert set(generated.defects["defect_type"]) == expected
+    on_disk = pd.read_csv(generated.answer_key / "defects.csv")
+    assert len(on_disk) == len(generated.defects)
+    assert not any(generated.answer_key.resolve().is_relative_to(p) for p in [generated.landing.resolve()])
 
 
-def test_gl_defects_are_visible_in_the_ledger(demo_data):
-    books = Books(demo_data.landing)
+def test_gl_defects_are_visible_in_the_ledger(generated):
+    books = Books(generated.landing)
     jl = books.journal_lines
     journals = jl.groupby("source_id")["journal_id"].nunique()
-    missing = _key(demo_data, "invoice_not_posted")["document_id"]
+    missing = _key(generated, "invoice_not_posted")["document_id"]
     assert journals.reindex(missing).isna().all()
-    twice = _key(demo_data, "invoice_posted_twice")["document_id"]
+    twice = _key(generated, "invoice_posted_twice")["document_id"]
     assert (journals.reindex(twice) == 2).all()
-    shifted = _key(demo_data, "invoice_posted_wrong_month")
+    shifted = _key(generated, "invoice_posted_wrong_month")
     posted_month = jl.groupby("source_id")["month"].first().reindex(shifted["document_id"]).to_numpy()
     assert (posted_month != pd.to_datetime(shifted["document_date"]).dt.to_period("M").to_numpy()).all()
-    diff = _key(demo_data, "invoice_posting_amount_diff").set_index("document_id")
+    diff = _key(generated, "invoice_posting_amount_diff").set_index("document_id")
     rev_gl = -jl[jl["account_role"] == "revenue"].groupby("source_id")["amount"].sum()
     rev_biz = books.sales_invoices.set_index("invoice_id")["revenue_cny"]
     gap = (rev_gl.reindex(diff.index) - rev_biz.reindex(diff.index)).to_numpy()
     assert np.allclose(gap, diff["revenue_cny"].to_numpy(), atol=0.011)
-    manual = _key(demo_data, "manual_journal")
+    manual = _key(generated, "manual_journal")
     manual_lines = jl[jl["journal_id"].isin(manual["journal_ids"])]
     assert (manual_lines["source_type"] == "manual").all() and manual_lines["source_id"].isna().all()
     assert set(manual_lines["account_role"]) == {"revenue", "accounts_receivable"}
 
 
-def test_billing_defects_are_visible_in_the_documents(demo_data):
-    books = Books(demo_data.landing)
+def test_billing_defects_are_visible_in_the_documents(generated):
+    books = Books(generated.landing)
     lines = books.rows("bil_invoice_lines").set_index(["invoice_id", "line_no"])
     order_lines = books.rows("erp_sales_order_lines").set_index(["order_id", "line_no"])
-    wrong = _key(demo_data, "invoice_line_wrong_price")
+    wrong = _key(generated, "invoice_line_wrong_price")
     for row in wrong.itertuples():
         line = lines.loc[(row.document_id, int(row.line_no))]
         order_price = order_lines.loc[(line["order_id"], line["order_line_no"]), "unit_price"]
         assert abs(line["unit_price"] - order_price) > 0.005
-    orphans = _key(demo_data, "orphan_invoice_line")
+    orphans = _key(generated, "orphan_invoice_line")
     orphan_orders = [lines.loc[(r.document_id, int(r.line_no)), "order_id"] for r in orphans.itertuples()]
     assert not set(orphan_orders) & set(books.rows("erp_sales_orders")["order_id"])
-    orphan_shipments = _key(demo_data, "orphan_shipment")["document_id"]
+    orphan_shipments = _key(generated, "orphan_shipment")["document_id"]
     unknown = books.rows("wms_shipments").set_index("shipment_id").loc[orphan_shipments]
     assert not set(unknown["order_id"]) & set(books.rows("erp_sales_orders")["order_id"])
 
 
-def test_defects_break_only_what_the_answer_key_says(demo_data):
+def test_defects_break_only_what_the_answer_key_says(generated):
     """Same seed, defects on: reconciliation differences appear, and only in company-months
     that the answer key names for that reconciliation."""
-    books = Books(demo_data.landing)
-    key = demo_data.defects.dropna(subset=["reconciliations"])
+    books = Books(generated.landing)
+    key = generated.defects.dropna(subset=["reconciliations"])
     flagged: dict[str, set] = {}
     for row in key.itertuples():
         for rec in row.reconciliations.split(";"):
@@ -249,3 +262,36 @@ def test_defects_break_only_what_the_answer_key_says(demo_data):
             assert broken <= flagged[name], f"{name}: unexplained breaks {sorted(broken - flagged[name])[:5]}"
         else:  # balances: differences start at a flagged month and persist
             assert min(m for _, m in broken) >= first_flag
+
+
+def test_shards_number_their_documents_apart(sharded_data):
+    """Shard 0 keeps the plain numbers, the others carry their shard after the prefix; no key
+    of a delivery repeats."""
+    orders = pd.concat([read_delivery(p) for p in (sharded_data.landing / "erp_sales_orders").iterdir()])
+    shard_tags = set(orders["order_id"].str.extract(r"^SO(\d{3})?\d{8}$")[0].fillna("plain"))
+    assert shard_tags == {"plain", "001", "002"}
+    for name, extract in CONTRACT.items():
+        for path in (sharded_data.landing / name).iterdir():
+            keys = read_delivery(path)[list(extract.primary_key)]
+            assert not keys.duplicated().any(), f"{path.name}: a key repeats"
+
+
+def test_a_run_is_cut_into_equal_shards_above_the_shard_scale():
+    assert GeneratorConfig(scale=0.2).shards() == [GeneratorConfig(scale=0.2)]
+    shards = GeneratorConfig(scale=1.0).shards()
+    assert [s.shard for s in shards] == [0, 1, 2, 3, 4]
+    assert sum(s.scale for s in shards) == pytest.approx(1.0) and len({s.scale for s in shards}) == 1
+    manual = [s.defects.manual_journals_per_company_month for s in shards]
+    assert manual == pytest.approx([DefectRates().manual_journals_per_company_month / 5] * 5)
+    assert shards[1].rng("sales").random() != shards[0].rng("sales").random()
+    with pytest.raises(ValueError, match="shards"):
+        GeneratorConfig(scale=1000).shards()
+
+
+def test_document_numbers_carry_the_shard_and_never_meet_unknown_ones():
+    rng = np.random.default_rng(1)
+    with util.document_numbers(7):
+        assert list(util.ids("SO", 2)) == ["SO00700000001", "SO00700000002"]
+        unknown = util.unknown_ids(rng, "SO", 50)
+    assert list(util.ids("SO", 1)) == ["SO00000001"]  # outside the block: an unsharded run's numbers
+    assert all(u.startswith("SO0079") and len(u) == 13 for u in unknown)

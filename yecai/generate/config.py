@@ -16,6 +16,8 @@ FOREIGN_CURRENCIES = ("USD", "EUR")
 # Sales order lines at scale factor 1; every other extract follows in proportion.
 ORDER_LINES_AT_SF1 = 1_000_000
 
+_SHARD_KEY = 1_000_000  # above any character code, so a shard's streams differ from every stream name
+
 
 @dataclass(frozen=True)
 class DefectRates:
@@ -43,11 +45,31 @@ class DefectRates:
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
 
+# The most business one shard of a run generates at once (about 1.6 GB at peak). A larger run
+# is cut into shards of equal scale, so the generator's memory does not grow with the scale.
+SHARD_SCALE = 0.2
+MAX_SHARDS = 899  # document numbers carry the shard in three digits (util.document_numbers)
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     scale: float = 0.01
     seed: int = 42
     defects: DefectRates = field(default_factory=DefectRates)
+    shard: int = 0  # which shard of a sharded run this is (0 when the run is not sharded)
+
+    def shards(self, shard_scale: float = SHARD_SCALE) -> list[GeneratorConfig]:
+        """The run as shards of at most `shard_scale`: each generates its share of the business
+        with random streams of its own; one shard is the run itself."""
+        count = int(np.ceil(self.scale / shard_scale - 1e-9))
+        if count <= 1:
+            return [self]
+        if count > MAX_SHARDS:
+            raise ValueError(f"scale {self.scale} needs {count} shards; at most {MAX_SHARDS} are supported")
+        # Manual journals come per company and month, not per document: the shards share the rate.
+        defects = replace(self.defects,
+                          manual_journals_per_company_month=self.defects.manual_journals_per_company_month / count)
+        return [replace(self, scale=self.scale / count, shard=shard, defects=defects) for shard in range(count)]
 
     @property
     def n_order_lines(self) -> int:
@@ -59,5 +81,5 @@ class GeneratorConfig:
 
     def rng(self, stream: str) -> np.random.Generator:
         """An independent random stream per purpose, so adding one draw changes no other."""
-        key = [self.seed] + [ord(ch) for ch in stream]
-        return np.random.default_rng(key)
+        shard = [_SHARD_KEY + self.shard] if self.shard else []
+        return np.random.default_rng([self.seed, *shard, *(ord(ch) for ch in stream)])

@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from yecai.contract import Extract
 
@@ -28,11 +29,12 @@ _SCALE = {"quantity": 3, "planned_quantity": 3, "completed_quantity": 3, "scrap_
 
 @dataclass(frozen=True)
 class Delivery:
-    """One file of one extract. `rows` selects the extract's rows in this delivery."""
+    """One file of one extract: its rows, or the Parquet parts that hold them (the shards of a
+    sharded run, written by write_part, in order)."""
 
     extract: str
     day: str  # yyyymmdd
-    rows: pd.DataFrame
+    rows: pd.DataFrame | tuple[Path, ...]
     fmt: str = "csv"  # csv | parquet | jsonl | xlsx
     encoding: str = "utf-8"  # utf-8 | utf-8-sig | gbk (csv only)
     seq: int = 1
@@ -61,12 +63,27 @@ def _select_list(extract: Extract, typed: bool) -> str:
     return ", ".join(cols)
 
 
+def _as_arrow(extract: Extract, rows: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(rows[extract.column_names], preserve_index=False)
+
+
+def write_part(extract: Extract, rows: pd.DataFrame, path: Path) -> Path:
+    """One shard's rows of a delivery, kept until every shard has made its part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(_as_arrow(extract, rows), path)
+    return path
+
+
 def write_delivery(con: duckdb.DuckDBPyConnection, extract: Extract, delivery: Delivery, landing: Path) -> dict:
     folder = landing / extract.name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / delivery.file_name
-    table = pa.Table.from_pandas(delivery.rows[extract.column_names], preserve_index=False)
-    con.register("delivery_rows", table)
+    if isinstance(delivery.rows, pd.DataFrame):
+        con.register("delivery_rows", _as_arrow(extract, delivery.rows))
+    else:  # DuckDB streams the parts into the file, so no delivery is ever whole in memory
+        parts = ", ".join("'" + str(part).replace("'", "''") + "'" for part in delivery.rows)
+        con.execute(f"create or replace temp view delivery_rows as select * from read_parquet([{parts}])")
+    (row_count,) = con.execute("select count(*) from delivery_rows").fetchone()
     query = f"select {_select_list(extract, typed=delivery.fmt == 'parquet')} from delivery_rows"
     if delivery.fmt == "parquet":
         con.execute(f"copy ({query}) to '{path}' (format parquet)")
@@ -81,9 +98,12 @@ def write_delivery(con: duckdb.DuckDBPyConnection, extract: Extract, delivery: D
         con.execute(f"copy ({query}) to '{utf8}' (format csv, header true)")
         path.write_bytes(utf8.read_text(encoding="utf-8").encode(delivery.encoding))
         utf8.unlink()
-    con.unregister("delivery_rows")
+    if isinstance(delivery.rows, pd.DataFrame):
+        con.unregister("delivery_rows")
+    else:
+        con.execute("drop view delivery_rows")
     return {"extract": extract.name, "file": f"{extract.name}/{delivery.file_name}", "format": delivery.fmt,
-            "encoding": delivery.encoding if delivery.fmt == "csv" else None, "rows": len(delivery.rows)}
+            "encoding": delivery.encoding if delivery.fmt == "csv" else None, "rows": row_count}
 
 
 def _write_xlsx(df: pd.DataFrame, path: Path) -> None:

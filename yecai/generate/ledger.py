@@ -33,10 +33,17 @@ ADMIN, FX, BAD_DEBT = "6602", "6603", "6702"
 INVENTORY_ACCOUNT = {"finished_good": FG_INV, "raw_material": RM_INV}
 
 
+# A rounding stream: company, account, source type (cash only) and month (monthly flows only, else -1).
+STREAM_KEY = ["company", "account", "source", "month"]
+
+
 @dataclass
 class Ledger:
     journal_lines: pd.DataFrame
     defects: pd.DataFrame
+    # The exact amounts of each rounding stream per posting month (STREAM_KEY + posting_month),
+    # of this ledger and the shards before it: the next shard rounds on top of them (_finalise).
+    stream_flows: pd.Series
 
 
 class _Journals:
@@ -73,8 +80,9 @@ class _Journals:
 
 
 def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procurement,
-                 prod: Production, moves: pd.DataFrame) -> Ledger:
-    """Every document type's journals, then the manual ones; the step order fixes journal keys and draws."""
+                 prod: Production, moves: pd.DataFrame, stream_flows: pd.Series | None = None) -> Ledger:
+    """Every document type's journals, then the manual ones; the step order fixes journal keys and draws.
+    `stream_flows` are those of the shards before this one (Ledger.stream_flows)."""
     rng = cfg.rng("ledger")
     rates = cfg.defects
     j = _Journals()
@@ -91,8 +99,9 @@ def build_ledger(cfg: GeneratorConfig, md: MasterData, sales: Sales, proc: Procu
     defects += _supplier_invoice_journals(j, rng, rates, si)
     _supplier_payment_journals(j, md, proc.payments, si)
     defects.append(_manual_journals(cfg, rng, j))
-    lines = _finalise(j.frame(), rng)
-    return Ledger(journal_lines=lines.drop(columns=["jkey"]), defects=_with_journal_ids(defects, lines))
+    lines, flows = _finalise(j.frame(), rng, stream_flows)
+    return Ledger(journal_lines=lines.drop(columns=["jkey"]), defects=_with_journal_ids(defects, lines),
+                  stream_flows=flows)
 
 
 def _issued(md: MasterData, docs: pd.DataFrame, lines: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -414,7 +423,7 @@ def _manual_journals(cfg: GeneratorConfig, rng: np.random.Generator, j: _Journal
     return out
 
 
-def _rounding_stream(df: pd.DataFrame) -> pd.Series:
+def _rounding_streams(df: pd.DataFrame) -> pd.DataFrame:
     """Which running total each rounded line belongs to. Balance accounts (AR, AP…) run over
     the whole history, so month-end balances are exact to the cent. Revenue and cash
     receipts are reconciled as monthly flows, so they restart every month (and cash runs
@@ -422,23 +431,46 @@ def _rounding_stream(df: pd.DataFrame) -> pd.Series:
     monthly = df["account_code"].isin([REVENUE, CASH]).to_numpy()
     by_source = (df["account_code"] == CASH).to_numpy()
     month = df["posting_date"].to_numpy().astype("datetime64[M]").astype(np.int64)
-    keys = pd.DataFrame({"company": df["company_code"], "account": df["account_code"],
+    return pd.DataFrame({"company": df["company_code"].to_numpy(), "account": df["account_code"].to_numpy(),
                          "source": np.where(by_source, df["source_type"], ""),
-                         "month": np.where(monthly, month, -1)})
-    return keys.groupby(list(keys.columns), sort=True).ngroup()
+                         "month": np.where(monthly, month, -1)}, index=df.index)
 
 
-def _finalise(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Round, balance each journal with its plug line, number journals by posting date."""
+def _earlier_shards(stream_flows: pd.Series | None, lines: pd.DataFrame) -> np.ndarray:
+    """For each line (STREAM_KEY + posting_month), the exact total of its stream in the shards
+    before this one, through the line's posting month."""
+    if stream_flows is None or stream_flows.empty:
+        return np.zeros(len(lines))
+    flows = stream_flows.rename("flow").reset_index().sort_values([*STREAM_KEY, "posting_month"])
+    flows["through"] = flows.groupby(STREAM_KEY)["flow"].cumsum()
+    ordered = lines.assign(position=np.arange(len(lines))).sort_values("posting_month")
+    matched = pd.merge_asof(ordered, flows.sort_values("posting_month")[[*STREAM_KEY, "posting_month", "through"]],
+                            on="posting_month", by=STREAM_KEY, direction="backward")
+    return matched.sort_values("position")["through"].fillna(0.0).to_numpy()
+
+
+def _finalise(df: pd.DataFrame, rng: np.random.Generator,
+              stream_flows: pd.Series | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Round, balance each journal with its plug line, number journals by posting date; also
+    the streams' exact flows per month, with those of the shards before."""
     rounded = df["kind"] == "round"
-    df["stream"] = _rounding_stream(df)
+    df["stream"] = -1
+    df.loc[rounded, "stream"] = _rounding_streams(df[rounded]).groupby(STREAM_KEY, sort=True).ngroup()
     r = df[rounded].sort_values(["stream", "posting_date", "jkey", "seq"])
     stream = r["stream"].to_numpy()
+    lines = _rounding_streams(r).assign(
+        posting_month=r["posting_date"].to_numpy().astype("datetime64[M]").astype(np.int64))
+    # Rounded on top of the earlier shards' exact total of the month, so that at every month end
+    # the shards' rounded totals add up to the rounded exact total of them all (they telescope).
+    earlier = _earlier_shards(stream_flows, lines)
     running = r.groupby(stream, sort=False)["amount"].cumsum().to_numpy()
-    cum_rounded = np.round(running, 2)
+    cum_rounded = np.round(earlier + running, 2) - np.round(earlier, 2)
     prev = np.r_[0.0, cum_rounded[:-1]]
     prev[group_seq(stream) == 0] = 0.0
     df.loc[r.index, "amount"] = np.round(cum_rounded - prev, 2)
+    flows = r["amount"].groupby([lines[c] for c in [*STREAM_KEY, "posting_month"]]).sum()
+    if stream_flows is not None:
+        flows = flows.add(stream_flows, fill_value=0.0)
     exact = df["kind"] == "exact"
     df.loc[exact, "amount"] = np.round(df.loc[exact, "amount"], 2)
     plug = df["kind"] == "plug"
@@ -459,4 +491,4 @@ def _finalise(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     df["updated_at"] = entered[journal_no]
     return df[["journal_id", "line_no", "company_code", "posting_date", "account_code", "debit_amount",
                "credit_amount", "currency", "transaction_amount", "source_type", "source_id", "description",
-               "updated_at", "jkey"]]
+               "updated_at", "jkey"]], flows

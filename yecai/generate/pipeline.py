@@ -5,24 +5,25 @@ and the answer key."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from yecai.contract import load_contract
-from yecai.generate.config import DefectRates, GeneratorConfig
-from yecai.generate.deliver import Delivery, quarterly, resend, write_delivery
+from yecai.contract import Extract, load_contract
+from yecai.generate.config import SHARD_SCALE, DefectRates, GeneratorConfig
+from yecai.generate.deliver import Delivery, quarterly, resend, write_delivery, write_part
 from yecai.generate.inventory import build_movements
 from yecai.generate.ledger import build_ledger
 from yecai.generate.master import ACCOUNTS, WAREHOUSES, MasterData, build_master
 from yecai.generate.procurement import build_procurement
 from yecai.generate.production import build_production
 from yecai.generate.sales import build_sales
-from yecai.generate.targets import build_targets
-from yecai.generate.util import at_time
+from yecai.generate.targets import build_targets, invoiced_sales
+from yecai.generate.util import at_time, document_numbers
 from yecai.warehouse import connect
 
 MARKER = ".yecai-generated"  # marks a landing folder the generator may wipe and rewrite
@@ -119,27 +120,40 @@ def _prepare_landing(landing: Path) -> None:
     (landing / MARKER).write_text("written by `yecai generate`; safe to delete\n")
 
 
-def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 42,
-             defect_factor: float = 1.0) -> GenerateReport:
-    started = time.perf_counter()
-    stages: dict[str, float] = {}
+@dataclass
+class _Shard:
+    """What one shard hands on once its parts are written."""
 
-    def timed(stage: str, build, *args):
-        t0 = time.perf_counter()
+    customers: pd.DataFrame  # the customers as this shard's first orders date them
+    invoiced_sales: pd.Series
+    defects: pd.DataFrame
+    stream_flows: pd.Series  # the ledger's rounding streams (Ledger.stream_flows), for the next shard
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+
+    def __call__(self, stage: str, build, *args):
+        started = time.perf_counter()
         result = build(*args)
-        stages[stage] = time.perf_counter() - t0
+        self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
         return result
 
-    cfg = GeneratorConfig(scale=scale, seed=seed, defects=DefectRates().scaled(defect_factor))
-    md = timed("master data", build_master, cfg)
-    sales = timed("order to cash", build_sales, cfg, md)
-    prod = timed("production", build_production, cfg, md, sales.shipments)
-    proc = timed("procure to pay", build_procurement, cfg, md, prod.issues, prod.work_orders)
-    moves = timed("inventory", build_movements, cfg.rng("inventory"), md, sales.shipments, proc.goods_receipts, prod)
-    ledger = timed("general ledger", build_ledger, cfg, md, sales, proc, prod, moves)
-    targets = timed("kpi targets", build_targets, cfg, sales, md.rates_at)
-    write_started = time.perf_counter()
 
+def _generate_shard(cfg: GeneratorConfig, md: MasterData, contract: dict[str, Extract], parts_dir: Path,
+                    parts: dict[tuple[str, str], list[Path]], timed: _Timer,
+                    stream_flows: pd.Series | None) -> _Shard:
+    """Build every business process of one shard and write its share of each delta delivery
+    as a Parquet part; the shard's frames are dropped when it returns."""
+    md = replace(md, customers=md.customers.copy())  # order to cash dates the customers it serves
+    with document_numbers(cfg.shard):
+        sales = timed("order to cash", build_sales, cfg, md)
+        prod = timed("production", build_production, cfg, md, sales.shipments)
+        proc = timed("procure to pay", build_procurement, cfg, md, prod.issues, prod.work_orders)
+        moves = timed("inventory", build_movements, cfg.rng("inventory"), md, sales.shipments,
+                      proc.goods_receipts, prod)
+        ledger = timed("general ledger", build_ledger, cfg, md, sales, proc, prod, moves, stream_flows)
     deltas = {
         "erp_sales_orders": sales.orders, "erp_sales_order_lines": sales.order_lines,
         "wms_shipments": sales.shipments, "bil_invoices": sales.invoices, "bil_invoice_lines": sales.invoice_lines,
@@ -150,29 +164,66 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
         "ap_payments": proc.payments, "wms_inventory_movements": moves, "mes_work_orders": prod.work_orders,
         "mes_work_order_costs": prod.costs, "fin_journal_lines": ledger.journal_lines,
     }
-    contract = load_contract()
-    deliveries = _snapshot_deliveries(cfg, md, targets)
-    deliveries += quarterly("fin_fx_rates", md.fx_rates, "rate_date", contract["fin_fx_rates"].primary_key)
+    started = time.perf_counter()
     for name, df in deltas.items():
-        deliveries += quarterly(name, df, "updated_at", contract[name].primary_key)
+        for d in quarterly(name, df, "updated_at", contract[name].primary_key):
+            part = parts_dir / name / d.day / f"shard-{cfg.shard:03d}.parquet"
+            parts.setdefault((name, d.day), []).append(write_part(contract[name], d.rows, part))
+    timed.stages["writing shard parts"] = timed.stages.get("writing shard parts", 0.0) + time.perf_counter() - started
+    return _Shard(customers=md.customers, invoiced_sales=invoiced_sales(sales, md.rates_at),
+                  defects=pd.concat([*sales.defects, *proc.defects, ledger.defects], ignore_index=True),
+                  stream_flows=ledger.stream_flows)
 
+
+def _customers_of_all_shards(customers: list[pd.DataFrame]) -> pd.DataFrame:
+    """Each customer created before its first order in any shard: the earliest date a shard gave."""
+    merged = customers[0].copy()
+    created = np.min(np.stack([c["created_at"].to_numpy() for c in customers]), axis=0)
+    merged["created_at"] = created
+    merged["updated_at"] = created
+    return merged
+
+
+def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 42,
+             defect_factor: float = 1.0, shard_scale: float = SHARD_SCALE) -> GenerateReport:
+    """The landing folder and answer key of a run. A run above `shard_scale` is generated shard
+    by shard (GeneratorConfig.shards): each shard's deltas go to Parquet parts beside the landing
+    folder, and DuckDB streams the parts of each delivery into its file."""
+    started = time.perf_counter()
+    timed = _Timer()
+    cfg = GeneratorConfig(scale=scale, seed=seed, defects=DefectRates().scaled(defect_factor))
+    contract = load_contract()
     landing, answer_key = Path(landing), Path(answer_key)
     _prepare_landing(landing)
-    rows = []
-    with connect() as con:
-        for d in deliveries:
-            special = SPECIAL_FORMATS.get((d.extract, d.day), {})
-            d = Delivery(d.extract, d.day, d.rows, **special) if special else d
-            rows.append(write_delivery(con, contract[d.extract], d, landing))
-            if (d.extract, d.day) == RESENT:
-                rows.append(resend(landing, rows[-1], seq=2))
-    stages["writing files"] = time.perf_counter() - write_started
+    md = timed("master data", build_master, cfg)
+    parts: dict[tuple[str, str], list[Path]] = {}
+    with tempfile.TemporaryDirectory(prefix=".yecai-generate-parts-", dir=landing.parent) as parts_dir:
+        shards: list[_Shard] = []
+        for shard_cfg in cfg.shards(shard_scale):
+            earlier = shards[-1].stream_flows if shards else None
+            shards.append(_generate_shard(shard_cfg, md, contract, Path(parts_dir), parts, timed, earlier))
+        md = replace(md, customers=_customers_of_all_shards([s.customers for s in shards]))
+        plan = pd.concat([s.invoiced_sales for s in shards]).groupby(level=[0, 1]).sum()
+        targets = timed("kpi targets", build_targets, cfg, plan)
+
+        write_started = time.perf_counter()
+        deliveries = _snapshot_deliveries(cfg, md, targets)
+        deliveries += quarterly("fin_fx_rates", md.fx_rates, "rate_date", contract["fin_fx_rates"].primary_key)
+        deliveries += [Delivery(name, day, tuple(paths)) for (name, day), paths in parts.items()]
+        rows = []
+        with connect() as con:
+            for d in deliveries:
+                special = SPECIAL_FORMATS.get((d.extract, d.day), {})
+                d = Delivery(d.extract, d.day, d.rows, **special) if special else d
+                rows.append(write_delivery(con, contract[d.extract], d, landing))
+                if (d.extract, d.day) == RESENT:
+                    rows.append(resend(landing, rows[-1], seq=2))
+        timed.stages["writing files"] = time.perf_counter() - write_started
     manifest = pd.DataFrame(rows)
-    defects = pd.concat([*sales.defects, *proc.defects, ledger.defects], ignore_index=True)
+    defects = pd.concat([s.defects for s in shards], ignore_index=True)
 
     answer_key.mkdir(parents=True, exist_ok=True)
     defects.to_csv(answer_key / "defects.csv", index=False)
     manifest.to_csv(answer_key / "deliveries.csv", index=False)
     return GenerateReport(landing=landing, answer_key=answer_key, manifest=manifest, defects=defects,
-                          seconds=time.perf_counter() - started, stage_seconds=stages)
-
+                          seconds=time.perf_counter() - started, stage_seconds=timed.stages)

@@ -25,16 +25,21 @@ def metric_codes() -> list[str]:
     return pd.read_csv(METRIC_CATALOG)["metric_code"].tolist()
 
 
-def build_targets(cfg: GeneratorConfig, sales: Sales, rates_at) -> pd.DataFrame:
-    """Budget per company and month: CNY targets from a plan a little above the run rate
-    of invoiced sales, the others at fixed ambition levels."""
-    rng = cfg.rng("targets")
+def invoiced_sales(sales: Sales, rates_at) -> pd.Series:
+    """Invoiced net sales in CNY per company_code and month (the run rate the plan follows);
+    a sharded run adds up its shards'."""
     inv = current(sales.invoices, ["invoice_id"])
     net = sales.invoice_lines.groupby("invoice_id")["net_amount"].sum()
     inv = inv.assign(net=net.reindex(inv["invoice_id"]).to_numpy(),
                      rate=rates_at(inv["currency"].to_numpy(), inv["invoice_date"].to_numpy()),
                      month=inv["invoice_date"].to_numpy().astype("datetime64[M]"))
-    plan = (inv.assign(cny=inv["net"] * inv["rate"]).groupby(["company_code", "month"])["cny"].sum())
+    return inv.assign(cny=inv["net"] * inv["rate"]).groupby(["company_code", "month"])["cny"].sum()
+
+
+def build_targets(cfg: GeneratorConfig, plan: pd.Series) -> pd.DataFrame:
+    """Budget per company and month: CNY targets from a plan a little above the run rate
+    of invoiced sales (`plan`, from invoiced_sales), the others at fixed ambition levels."""
+    rng = cfg.rng("targets")
     months = np.arange(cal.START.astype("datetime64[M]"), cal.END.astype("datetime64[M]") + 1)
     rows = []
     for company in COMPANIES:

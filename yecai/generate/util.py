@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 
+# The shard whose documents are being numbered (see document_numbers).
+_numbering_shard = 0
+
+
+@contextmanager
+def document_numbers(shard: int) -> Iterator[None]:
+    """Number the documents made inside the block as shard `shard` of a sharded run: after its
+    prefix, every number carries the shard in three digits (SO00100000001), so the shards'
+    numbers never meet; shard 0 keeps the plain numbers (SO00000001) of an unsharded run."""
+    global _numbering_shard
+    outer, _numbering_shard = _numbering_shard, shard
+    try:
+        yield
+    finally:
+        _numbering_shard = outer
+
+
+def _numbered(prefix: str) -> str:
+    return f"{prefix}{_numbering_shard:03d}" if _numbering_shard else prefix
+
 
 def ids(prefix: str, n: int, width: int = 8, start: int = 1) -> np.ndarray:
+    prefix = _numbered(prefix)
     return np.array([f"{prefix}{i:0{width}d}" for i in range(start, start + n)], dtype=object)
 
 
 def unknown_ids(rng: np.random.Generator, prefix: str, n: int) -> np.ndarray:
     """Document numbers that no source system issued (prefix + 9 + seven random digits)."""
+    prefix = _numbered(prefix)
     return np.array([f"{prefix}9{i:07d}" for i in rng.integers(0, 10**7, n)], dtype=object)
 
 
