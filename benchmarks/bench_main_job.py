@@ -7,13 +7,19 @@ build, audit, publish, docs, dashboard), in this process, with the stages' wall 
 run's own summary. Peak memory is sampled every 0.2 s over this process and every process it
 starts (dbt, the generator), summed, per stage: what the machine must hold at once. Rows per
 second: raw rows loaded by ingest over the stage's time. Beside them, the floor of ingest:
-DuckDB alone reading every landing file (count(*) over read_csv). Targets of issue 13: SF 1
-main job ≤ 150 s at ≤ 4 GB; generator ≤ 2 GB at any scale. Linux only (/proc).
+DuckDB alone reading every landing file (count(*) over read_csv).
+
+With --one-day, each scale then gets a one-day delivery and a second `yecai run`: every delta
+extract delivers again, as a new CSV file, the rows of the last day its latest CSV delivery holds
+(the same versions, so no value changes: the cost of the keys a day touches). Targets of issue 13:
+SF 1 main job ≤ 150 s at ≤ 4 GB; one day at SF 1 ≤ 20 s; generator ≤ 2 GB at any scale. Linux
+only (/proc).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -27,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from yecai import settings
+from yecai.contract import load_contract
 from yecai.run import run
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -85,6 +92,15 @@ class ScaleResult:
     rows_loaded: int
     floor_read_seconds: float
     status: str
+    one_day: OneDayResult | None = None
+
+
+@dataclass
+class OneDayResult:
+    seconds: dict[str, float]
+    peak_bytes: dict[str, int]
+    rows_delivered: int
+    status: str
 
 
 def generate(scale: float, data_dir: Path, sampler: PeakSampler) -> float:
@@ -111,7 +127,45 @@ def floor_read(landing: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_scale(scale: float, keep: bool) -> ScaleResult:
+def deliver_one_day(landing: Path) -> int:
+    """The last day of every delta extract's latest CSV delivery, delivered again as a new file
+    dated the day after (FX rates, which have no updated_at, left out); the rows written."""
+    written = 0
+    with duckdb.connect() as con:
+        for name, extract in load_contract().items():
+            files = sorted((landing / name).glob(f"{name}__*__001.csv"))
+            if extract.mode != "delta" or "updated_at" not in extract.column_names or not files:
+                continue
+            latest = files[-1]
+            day = latest.name.split("__")[1]
+            next_day = (dt.datetime.strptime(day, "%Y%m%d") + dt.timedelta(days=1)).strftime("%Y%m%d")
+            rows = f"read_csv('{latest}', all_varchar = true)"
+            last = f"(select max(left(updated_at, 10)) from {rows})"
+            target = landing / name / f"{name}__{next_day}__001.csv"
+            con.execute(f"copy (select * from {rows} where left(updated_at, 10) = {last}) to '{target}' "
+                        "(format csv, header true)")
+            (count,) = con.execute(f"select count(*) from read_csv('{target}', all_varchar = true)").fetchone()
+            written += count
+    return written
+
+
+def run_stages(sampler: PeakSampler):
+    def echo(line: str) -> None:
+        if line.startswith("[") and "/" in line.split("]")[0]:  # "[2/6] build: ..."
+            sampler.stage = line.split("] ", 1)[1].split(":", 1)[0]
+
+    return run(settings.landing_dir(), settings.warehouse_path(), settings.published_dir(),
+               progress=False, echo=echo)
+
+
+def bench_one_day(landing: Path) -> OneDayResult:
+    rows = deliver_one_day(landing)
+    with PeakSampler() as sampler:
+        summary = run_stages(sampler)
+    return OneDayResult(summary.stage_seconds, sampler.peaks, rows, summary.record.status)
+
+
+def bench_scale(scale: float, keep: bool, one_day: bool) -> ScaleResult:
     data_dir = Path(tempfile.mkdtemp(prefix=f"yecai-bench-sf{scale}-"))
     os.environ["YECAI_DATA_DIR"] = str(data_dir)  # every yecai setting reads it when asked
     os.environ["YECAI_INGEST_SETTLE_SECONDS"] = "0"
@@ -120,17 +174,14 @@ def bench_scale(scale: float, keep: bool) -> ScaleResult:
     try:
         with PeakSampler() as sampler:
             seconds = {"generate": generate(scale, data_dir, sampler)}
-
-            def echo(line: str) -> None:
-                if line.startswith("[") and "/" in line.split("]")[0]:  # "[2/6] build: ..."
-                    sampler.stage = line.split("] ", 1)[1].split(":", 1)[0]
-
-            summary = run(settings.landing_dir(), settings.warehouse_path(), settings.published_dir(),
-                          progress=False, echo=echo)
+            summary = run_stages(sampler)
         seconds.update(summary.stage_seconds)
         rows = sum(o.rows_loaded for o in summary.ingest.outcomes) if summary.ingest else 0
-        return ScaleResult(scale, seconds, sampler.peaks, rows, floor_read(settings.landing_dir()),
-                           summary.record.status)
+        result = ScaleResult(scale, seconds, sampler.peaks, rows, floor_read(settings.landing_dir()),
+                             summary.record.status)
+        if one_day:
+            result.one_day = bench_one_day(settings.landing_dir())
+        return result
     finally:
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -154,6 +205,15 @@ def markdown(results: list[ScaleResult]) -> str:
         lines.append(f"| {result.scale:g} | **main job** ({result.status}) | **{job:.1f}** | **{job_peak:.2f}** | |")
         lines.append(f"| {result.scale:g} | floor: DuckDB reads the landing files | {result.floor_read_seconds:.1f} "
                      f"| | {result.rows_loaded / result.floor_read_seconds:,.0f} |")
+        if result.one_day:
+            day = result.one_day
+            for stage in STAGES[1:]:
+                if stage in day.seconds:
+                    lines.append(f"| {result.scale:g} | one day ({day.rows_delivered:,} rows): {stage} "
+                                 f"| {day.seconds[stage]:.1f} | {day.peak_bytes.get(stage, 0) / 1e9:.2f} | |")
+            lines.append(f"| {result.scale:g} | **one day, ingest to publication** ({day.status}) "
+                         f"| **{sum(day.seconds.get(s, 0.0) for s in ('ingest', 'build', 'audit', 'publish')):.1f}** "
+                         f"| **{max(day.peak_bytes.values()) / 1e9:.2f}** | |")
     return "\n".join(lines) + "\n"
 
 
@@ -162,8 +222,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, action="append", required=True)
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     parser.add_argument("--keep", action="store_true", help="keep the data folders (printed)")
+    parser.add_argument("--one-day", action="store_true", help="then a one-day delivery and a second run")
     args = parser.parse_args()
-    results = [bench_scale(scale, args.keep) for scale in args.scale]
+    results = [bench_scale(scale, args.keep, args.one_day) for scale in args.scale]
     table = markdown(results)
     print(table)
     if args.out:
