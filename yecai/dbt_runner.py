@@ -101,8 +101,11 @@ def build_with_progress(database: Path | None = None, progress: bool = True,
                         full_refresh: bool = False) -> BuildResult:
     """`dbt build` with a progress bar over finished nodes instead of dbt's full log;
     errors and failing tests are collected for the summary. Incremental models take only
-    the new deliveries unless `full_refresh`."""
-    command = _dbt_command(["--log-format", "json", "build", *(["--full-refresh"] if full_refresh else [])])
+    the new deliveries unless `full_refresh`. Unit tests are left to development and CI
+    (`yecai build`, `make test`): their inputs are fixed, so a production run would only
+    repeat them."""
+    command = _dbt_command(["--log-format", "json", "build", "--exclude-resource-type", "unit_test",
+                            *(["--full-refresh"] if full_refresh else [])])
     errors: list[str] = []
     with subprocess.Popen(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, encoding="utf-8",

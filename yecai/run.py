@@ -125,7 +125,7 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
     summary.stage_seconds["ingest"] = time.perf_counter() - t
 
     mode = "full refresh" if full_refresh else "delta staging incremental"
-    t = stage(2, "build", f"dbt build (models, unit tests, data tests; {mode})")
+    t = stage(2, "build", f"dbt build (models and data tests; {mode})")
     summary.build = build_with_progress(warehouse, progress=progress, full_refresh=full_refresh)
     summary.stage_seconds["build"] = time.perf_counter() - t
     record.models_run, record.tests_run = summary.build.models_run, summary.build.tests_run

@@ -81,9 +81,9 @@ def test_every_model_has_a_tested_primary_key(manifest):
     names = {node["name"]: key for key, node in models(manifest).items()}
     missing = []
     for key, node in models(manifest).items():
-        # a pass-through view may point at the model whose key test covers its rows
-        upstream = node["config"].get("meta", {}).get("primary_key_tested_on")
-        if key not in tested and not (upstream and names.get(upstream) in tested):
+        # a pass-through view may point at the models whose key tests cover its rows
+        upstream = _passed_through(node)
+        if key not in tested and not (upstream and all(names.get(name) in tested for name in upstream)):
             missing.append(node["name"])
     assert not missing, f"models without a unique test on their key: {missing}"
 
@@ -119,3 +119,60 @@ def test_owners_have_one_spelling(manifest):
                      if metric["name"] in catalog}
     charter_owners = {code: catalog[code] for code in metric_owners}
     assert metric_owners == charter_owners, "semantic metrics carry the charter's owner"
+
+
+def _passed_through(node: dict[str, Any]) -> list[str]:
+    """The models a view passes through unchanged (meta primary_key_tested_on: one or a list)."""
+    upstream = node["config"].get("meta", {}).get("primary_key_tested_on") or []
+    return [upstream] if isinstance(upstream, str) else list(upstream)
+
+
+def _test_signatures(manifest: dict[str, Any], constraints: bool = False) -> dict[str, set[tuple]]:
+    """Each model's data tests as (test, arguments, where, severity); with `constraints`, an
+    enforced not_null constraint counts as the blocking not_null test it replaces."""
+    signatures: dict[str, set[tuple]] = {}
+    for key, node in models(manifest).items():
+        if constraints and node["config"]["contract"]["enforced"] and node["config"]["materialized"] == "table":
+            signatures[key] = {("not_null", json.dumps({"column_name": name}), None, "error")
+                               for name, column in node["columns"].items()
+                               if any(c["type"] == "not_null" for c in column.get("constraints", []))}
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata")
+        if node["resource_type"] != "test" or not metadata:
+            continue
+        arguments = json.dumps({k: v for k, v in metadata["kwargs"].items() if k != "model"}, sort_keys=True)
+        signature = (metadata["name"], arguments, node["config"].get("where"), node["config"]["severity"].lower())
+        for parent in node["depends_on"]["nodes"][-1:]:  # the tested model (relationships lists its target first)
+            signatures.setdefault(parent, set()).add(signature)
+    return signatures
+
+
+def test_pass_through_views_do_not_repeat_their_models_tests(manifest):
+    """A view that passes models' rows through (meta primary_key_tested_on: those models,
+    themselves perhaps such views) holds the same values under the same column names: a test
+    every one of them already runs would only run the view's query again on the same rows."""
+    signatures = _test_signatures(manifest)
+    upstream_signatures = _test_signatures(manifest, constraints=True)
+    names = {node["name"]: key for key, node in models(manifest).items()}
+
+    def covered(key: str) -> set[tuple]:
+        upstream = _passed_through(manifest["nodes"][key])
+        if not upstream:
+            return set()
+        return set.intersection(*(upstream_signatures.get(names[name], set()) | covered(names[name])
+                                  for name in upstream))
+
+    repeated = [(node["name"], signature[:2]) for key, node in models(manifest).items()
+                for signature in signatures.get(key, set()) & covered(key)]
+    assert not repeated, f"tests a pass-through view repeats from the model it passes through: {repeated}"
+
+
+def test_contract_tables_check_not_null_as_a_constraint(manifest):
+    """On a table with an enforced contract, DuckDB refuses a NULL while the table is written;
+    a blocking not_null test would read the table once more to find the same thing."""
+    signatures = _test_signatures(manifest)
+    repeated = [(node["name"], json.loads(signature[1])["column_name"]) for key, node in models(manifest).items()
+                if node["config"]["contract"]["enforced"] and node["config"]["materialized"] == "table"
+                for signature in signatures.get(key, set())
+                if signature[0] == "not_null" and signature[2] is None and signature[3] == "error"]
+    assert not repeated, f"blocking not_null tests on contract tables (make them constraints): {repeated}"
