@@ -1,15 +1,17 @@
 """Benchmark `dbt build` on a warehouse: wall time per layer, the slowest models, peak memory.
 
-    .venv/bin/python benchmarks/bench_dbt_build.py /path/to/yecai.duckdb [--copy] [--floor]
+    .venv/bin/python benchmarks/bench_dbt_build.py /path/to/yecai.duckdb [--copy] [--full-refresh] [--floor]
 
 Point it at a warehouse that `yecai ingest` has loaded (e.g. after
 `benchmarks/bench_generate.py --scale 1 --out DIR` and `benchmarks/bench_ingest.py DIR/landing
---database DIR/yecai.duckdb`). --copy builds a copy, leaving the original untouched.
+--database DIR/yecai.duckdb`). --copy builds a copy, leaving the original untouched; --full-refresh
+rebuilds the incremental models from every delivery (on a warehouse already built, a build without
+it has no new batch to take).
 
 --floor then runs the SQL dbt ran (target/run: every model's statements and every data test's
 query, in the order dbt finished them) directly in DuckDB, on a copy of the built warehouse, with
 the same thread and memory settings: the floor under the build, and dbt's overhead over it
-(parsing, compiling, adapter round trips, unit tests, the two-thread schedule).
+(parsing, compiling, adapter round trips, the two-thread schedule).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument("database", type=Path)
     parser.add_argument("--copy", action="store_true", help="build a temporary copy of the database")
     parser.add_argument("--slowest", type=int, default=10)
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild the incremental models too")
     parser.add_argument("--floor", action="store_true", help="then run the build's SQL directly (the floor)")
     args = parser.parse_args()
     database = args.database
@@ -74,7 +77,10 @@ def main() -> None:
         shutil.copyfile(args.database, database)
     target = Path(tempfile.mkdtemp(prefix="yecai-bench-target-"))
     started = time.perf_counter()
-    exit_code = run_dbt(["build", "--target-path", str(target), "--quiet"], database=database)
+    # as `yecai run` builds: unit tests are development's (DECISIONLOG)
+    refresh = ["--full-refresh"] if args.full_refresh else []
+    exit_code = run_dbt(["build", "--exclude-resource-type", "unit_test", *refresh, "--target-path", str(target),
+                         "--quiet"], database=database)
     wall = time.perf_counter() - started
     # dbt runs as a child process: its peak memory is the children's maximum RSS.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -6,8 +6,10 @@ For each scale: `yecai generate` into a temporary data folder, then `yecai run` 
 build, audit, publish, docs, dashboard), in this process, with the stages' wall time from the
 run's own summary. Peak memory is sampled every 0.2 s over this process and every process it
 starts (dbt, the generator), summed, per stage: what the machine must hold at once. Rows per
-second: raw rows loaded by ingest over the stage's time. Beside them, the floor of ingest:
-DuckDB alone reading every landing file (count(*) over read_csv).
+second: raw rows loaded by ingest over the stage's time. Beside them, two floors: DuckDB alone
+reading every landing file (count(*) over read_csv), and the SQL of the run's build (target/run)
+run directly in DuckDB on a copy of the warehouse (bench_dbt_build.py), with the ratio of the
+build to it: dbt's overhead.
 
 With --one-day, each scale then gets a one-day delivery and a second `yecai run`: every delta
 extract delivers again, as a new CSV file, the rows of the last day its latest CSV delivery holds
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+from bench_dbt_build import run_directly
 
 from yecai import settings
 from yecai.contract import load_contract
@@ -91,6 +95,7 @@ class ScaleResult:
     peak_bytes: dict[str, int]
     rows_loaded: int
     floor_read_seconds: float
+    floor_build_seconds: float
     status: str
     one_day: OneDayResult | None = None
 
@@ -125,6 +130,14 @@ def floor_read(landing: Path) -> float:
                 except duckdb.Error:  # the demo's deliberately broken deliveries (other encodings, junk)
                     continue
     return time.perf_counter() - started
+
+
+def floor_build(database: Path) -> float:
+    """The SQL of the last build (target/run, in dbt's order) run directly in DuckDB."""
+    target = settings.PROJECT_DIR / "target"
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    return run_directly(database, target, results, manifest)[0]
 
 
 def deliver_one_day(landing: Path) -> int:
@@ -178,7 +191,7 @@ def bench_scale(scale: float, keep: bool, one_day: bool) -> ScaleResult:
         seconds.update(summary.stage_seconds)
         rows = sum(o.rows_loaded for o in summary.ingest.outcomes) if summary.ingest else 0
         result = ScaleResult(scale, seconds, sampler.peaks, rows, floor_read(settings.landing_dir()),
-                             summary.record.status)
+                             floor_build(settings.warehouse_path()), summary.record.status)
         if one_day:
             result.one_day = bench_one_day(settings.landing_dir())
         return result
@@ -205,6 +218,9 @@ def markdown(results: list[ScaleResult]) -> str:
         lines.append(f"| {result.scale:g} | **main job** ({result.status}) | **{job:.1f}** | **{job_peak:.2f}** | |")
         lines.append(f"| {result.scale:g} | floor: DuckDB reads the landing files | {result.floor_read_seconds:.1f} "
                      f"| | {result.rows_loaded / result.floor_read_seconds:,.0f} |")
+        lines.append(f"| {result.scale:g} | floor: the build's SQL run directly in DuckDB "
+                     f"(build / floor = {result.seconds['build'] / result.floor_build_seconds:.2f}) "
+                     f"| {result.floor_build_seconds:.1f} | | |")
         if result.one_day:
             day = result.one_day
             for stage in STAGES[1:]:
