@@ -142,8 +142,8 @@ def _test_signatures(manifest: dict[str, Any], constraints: bool = False) -> dic
             continue
         arguments = json.dumps({k: v for k, v in metadata["kwargs"].items() if k != "model"}, sort_keys=True)
         signature = (metadata["name"], arguments, node["config"].get("where"), node["config"]["severity"].lower())
-        for parent in node["depends_on"]["nodes"][-1:]:  # the tested model (relationships lists its target first)
-            signatures.setdefault(parent, set()).add(signature)
+        if node.get("attached_node"):  # the tested model (a relationships test also depends on its target)
+            signatures.setdefault(node["attached_node"], set()).add(signature)
     return signatures
 
 
