@@ -45,9 +45,9 @@ class DefectRates:
         return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
 
-# The most business one shard of a run generates at once (about 1.6 GB at peak). A larger run
-# is cut into shards of equal scale, so the generator's memory does not grow with the scale.
-SHARD_SCALE = 0.2
+# The most business one shard of a run generates at once. A larger run is cut into shards of
+# equal scale, so the generator's memory does not grow with the scale (0.2 peaked at 2.0-2.4 GB).
+SHARD_SCALE = 0.15
 MAX_SHARDS = 899  # document numbers carry the shard in three digits (util.document_numbers)
 
 

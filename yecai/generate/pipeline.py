@@ -175,10 +175,13 @@ def _generate_shard(cfg: GeneratorConfig, md: MasterData, contract: dict[str, Ex
                   stream_flows=ledger.stream_flows)
 
 
-def _customers_of_all_shards(customers: list[pd.DataFrame]) -> pd.DataFrame:
-    """Each customer created before its first order in any shard: the earliest date a shard gave."""
-    merged = customers[0].copy()
-    created = np.min(np.stack([c["created_at"].to_numpy() for c in customers]), axis=0)
+def _earliest_created(customers: pd.DataFrame | None, shard_customers: pd.DataFrame) -> pd.DataFrame:
+    """Each customer created before its first order in any shard so far: the earliest date a
+    shard gave. Folded shard by shard, so no shard's copy of the customers outlives it."""
+    if customers is None:
+        return shard_customers
+    merged = customers.copy()
+    created = np.minimum(customers["created_at"].to_numpy(), shard_customers["created_at"].to_numpy())
     merged["created_at"] = created
     merged["updated_at"] = created
     return merged
@@ -198,12 +201,15 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
     md = timed("master data", build_master, cfg)
     parts: dict[tuple[str, str], list[Path]] = {}
     with tempfile.TemporaryDirectory(prefix=".yecai-generate-parts-", dir=landing.parent) as parts_dir:
-        shards: list[_Shard] = []
+        customers, stream_flows = None, None
+        invoiced, defect_frames = [], []
         for shard_cfg in cfg.shards(shard_scale):
-            earlier = shards[-1].stream_flows if shards else None
-            shards.append(_generate_shard(shard_cfg, md, contract, Path(parts_dir), parts, timed, earlier))
-        md = replace(md, customers=_customers_of_all_shards([s.customers for s in shards]))
-        plan = pd.concat([s.invoiced_sales for s in shards]).groupby(level=[0, 1]).sum()
+            shard = _generate_shard(shard_cfg, md, contract, Path(parts_dir), parts, timed, stream_flows)
+            customers, stream_flows = _earliest_created(customers, shard.customers), shard.stream_flows
+            invoiced.append(shard.invoiced_sales)
+            defect_frames.append(shard.defects)
+        md = replace(md, customers=customers)
+        plan = pd.concat(invoiced).groupby(level=[0, 1]).sum()
         targets = timed("kpi targets", build_targets, cfg, plan)
 
         write_started = time.perf_counter()
@@ -220,7 +226,7 @@ def generate(landing: Path, answer_key: Path, scale: float = 0.01, seed: int = 4
                     rows.append(resend(landing, rows[-1], seq=2))
         timed.stages["writing files"] = time.perf_counter() - write_started
     manifest = pd.DataFrame(rows)
-    defects = pd.concat([s.defects for s in shards], ignore_index=True)
+    defects = pd.concat(defect_frames, ignore_index=True)
 
     answer_key.mkdir(parents=True, exist_ok=True)
     defects.to_csv(answer_key / "defects.csv", index=False)
