@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from yecai import settings
-from yecai.quality.gate import load_area_suites, run_gate
+from yecai.quality.gate import load_area_suites, prune_results, run_gate
 from yecai.quality.report import BLOCKING, WARNING
 
 BREAKERS_DIR = Path(__file__).parent / "gate_breakers"
@@ -100,6 +100,22 @@ def test_every_expectation_has_a_unique_name_table_and_known_severity():
         assert expectation.get("severity") in (BLOCKING, WARNING), f"{name}: severity critical or warning"
         assert "." in expectation["meta"]["table"], f"{name}: meta.table is schema.table"
         assert expectation.get("description"), f"{name}: says what it checks"
+
+
+def test_only_the_newest_runs_results_and_data_docs_pages_are_kept(tmp_path):
+    stored = Path("uncommitted/validations/sales/marts/fct_write_offs/__none__")
+    pages = Path("uncommitted/data_docs/local_site/validations/sales/marts/fct_write_offs/__none__")
+    runs = [f"2026120{day}T{hour:02d}0000.{hour:06d}Z" for day in (3, 1, 2) for hour in (9, 23, 10)]
+    for folder in (stored, pages):
+        for run in runs:
+            (tmp_path / folder / run).mkdir(parents=True)
+            (tmp_path / folder / run / "result").write_text("{}")
+    prune_results(tmp_path, keep=4)
+    newest = ["20261202T230000.000023Z", "20261203T090000.000009Z", "20261203T100000.000010Z",
+              "20261203T230000.000023Z"]
+    for folder in (stored, pages):
+        assert sorted(run.name for run in (tmp_path / folder).iterdir()) == newest
+    assert (tmp_path / stored).parent.is_dir()
 
 
 def test_every_expectation_holds_on_the_clean_books(clean_gate):

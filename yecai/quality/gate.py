@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections import defaultdict
@@ -33,6 +34,11 @@ LINEAGE_COLUMNS = ("_source_file", "_source_row_number")
 SAMPLE_ROWS = 5
 SAMPLE_COLUMNS = 7  # of a failing row, beside its lineage and checked columns: its key and what names it
 UNEXPECTED_ROWS = "unexpected_rows_expectation"
+WHOLE_TABLE = "whole_table"  # each table is validated as one batch
+# The Data Docs render every stored validation result, so a store that kept every run would make
+# each run's docs slower than the last. Every run's outcomes stay in audit.run_expectations.
+KEPT_RUNS = 20
+RUN_FOLDER = re.compile(r"\d{8}T\d{6}\.\d+Z")  # GX's folder of one run's result of one suite
 
 
 def load_area_suites(suites_dir: Path = SUITES_DIR) -> dict[str, dict[str, Any]]:
@@ -60,13 +66,28 @@ def expectations_by_table(suites: dict[str, dict[str, Any]],
 
 
 def _working_project(gx_dir: Path) -> Path:
-    """A fresh copy of the project's GX config under gx_dir; results and docs are kept."""
+    """A fresh copy of the project's GX config under gx_dir; the results and Data Docs pages
+    of the last KEPT_RUNS - 1 runs are kept, so that with this run's there are KEPT_RUNS."""
     gx_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(PROJECT_GX_DIR / "great_expectations.yml", gx_dir / "great_expectations.yml")
     for derived in ("suites", "uncommitted/validation_definitions", "uncommitted/checkpoints"):
         shutil.rmtree(gx_dir / derived, ignore_errors=True)
     (gx_dir / "suites").mkdir()
+    prune_results(gx_dir, keep=KEPT_RUNS - 1)
     return gx_dir
+
+
+def prune_results(gx_dir: Path, keep: int) -> None:
+    """Remove all but the newest `keep` results of each suite, and their Data Docs pages."""
+    for root in (gx_dir / "uncommitted" / "validations",
+                 gx_dir / "uncommitted" / "data_docs" / "local_site" / "validations"):
+        runs: dict[Path, list[Path]] = defaultdict(list)
+        for folder in root.rglob("*") if root.is_dir() else ():
+            if RUN_FOLDER.fullmatch(folder.name) and folder.is_dir():
+                runs[folder.parent].append(folder)
+        for folders in runs.values():
+            for old in sorted(folders, key=lambda f: f.name)[:-keep or None]:
+                shutil.rmtree(old)
 
 
 def _existing_tables(engine: Engine) -> set[str]:
@@ -93,21 +114,26 @@ def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Pat
     dialect.register()
 
     context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
+    connection_string = dialect.connection_url(str(warehouse.resolve()))
+    probe = context.data_sources.add_or_update_sql(name=DATASOURCE, connection_string=connection_string)
+    existing = _existing_tables(probe.get_engine())
+    probe.get_engine().dispose()
+    by_table = expectations_by_table(load_area_suites(suites_dir), tables)
+    # Every asset in one save of the project config: adding them one by one rewrites it each
+    # time (about 10 s for the 66 tables).
     source = context.data_sources.add_or_update_sql(
-        name=DATASOURCE, connection_string=dialect.connection_url(str(warehouse.resolve())))
+        name=DATASOURCE, connection_string=connection_string,
+        assets=[_whole_table_asset(table) for table in sorted({t for _, t in by_table} & existing)])
     engine = source.get_engine()
-    existing = _existing_tables(engine)
     missing: list[ExpectationOutcome] = []
     definitions = []
-    for (area, table), expectations in expectations_by_table(load_area_suites(suites_dir), tables).items():
+    for (area, table), expectations in by_table.items():
         if table not in existing:
             missing += [_missing_table_outcome(area, table, e) for e in expectations]
             continue
-        schema, name = table.split(".")
-        asset = source.add_table_asset(name=table, table_name=name, schema_name=schema)
         suite = context.suites.add(gx.ExpectationSuite(name=f"{area}.{table}", expectations=expectations,
                                                        meta={"area": area, "table": table}))
-        batch = asset.add_batch_definition_whole_table("whole_table")
+        batch = source.get_asset(table).get_batch_definition(WHOLE_TABLE)
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{area}.{table}", data=batch, suite=suite)))
 
@@ -131,6 +157,13 @@ def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Pat
     docs = gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
     return GateReport(outcomes=outcomes, data_docs=docs if data_docs and docs.exists() else None,
                       seconds=time.perf_counter() - started)
+
+
+def _whole_table_asset(table: str) -> dict[str, Any]:
+    """The configuration of a table asset read as one batch (GX's fluent datasource model)."""
+    schema, name = table.split(".")
+    return {"name": table, "type": "table", "schema_name": schema, "table_name": name,
+            "batch_definitions": [{"name": WHOLE_TABLE}]}
 
 
 def _missing_table_outcome(area: str, table: str, expectation: dict[str, Any]) -> ExpectationOutcome:
