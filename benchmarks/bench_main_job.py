@@ -135,7 +135,7 @@ def floor_read(landing: Path) -> float:
 
 def floor_build(database: Path) -> float:
     """The SQL of the last build (target/run, in dbt's order) run directly in DuckDB."""
-    target = settings.PROJECT_DIR / "target"
+    target = settings.DBT_TARGET
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
     return run_directly(database, target, results, manifest)[0]

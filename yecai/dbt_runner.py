@@ -123,7 +123,7 @@ def build_with_progress(database: Path | None = None, progress: bool = True,
             if info["level"] == "error":
                 errors.append(info["msg"])
     hide_internal_metrics(settings.SEMANTIC_MANIFEST)
-    counts = _run_result_counts(settings.PROJECT_DIR / "target" / "run_results.json")
+    counts = _run_result_counts(settings.DBT_TARGET / "run_results.json")
     return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)
 
 

@@ -15,6 +15,8 @@ from yecai.dbt_runner import run_dbt_captured
 
 INDEX = "index.html"
 DATA_DOCS = "data_docs"
+# What dbt docs generate --no-compile takes from a build: its manifest and its parse.
+BUILD_ARTIFACTS = ("manifest.json", "partial_parse.msgpack")
 
 
 # dbt docs' menu icons set `xlink:href="{{ getIcon(...) }}"` before Angular fills it in; from
@@ -31,12 +33,21 @@ class DocsError(Exception):
     """The docs could not be built; the message is one line."""
 
 
-def build_site(warehouse: Path, site: Path, data_docs: Path | None) -> Path:
-    """Write the site into `site` (replaced as a whole); returns its index.html."""
+def build_site(warehouse: Path, site: Path, data_docs: Path | None, build_target: Path | None = None) -> Path:
+    """Write the site into `site` (replaced as a whole); returns its index.html.
+
+    `build_target`: the target folder of the build that made `warehouse`. Its manifest, with
+    the SQL that build compiled, goes into the page as it is, and its parse is reused: half the
+    time of parsing and compiling every node again (about 25 s) in a folder of its own."""
     with tempfile.TemporaryDirectory(prefix="yecai-docs-") as scratch:
         target = Path(scratch) / "target"
-        result = run_dbt_captured(["docs", "generate", "--static", "--target-path", str(target),
-                                   "--log-path", str(Path(scratch) / "logs")], database=warehouse)
+        args = ["docs", "generate", "--static", "--target-path", str(target), "--log-path", str(Path(scratch) / "logs")]
+        if build_target is not None:
+            target.mkdir()
+            for name in BUILD_ARTIFACTS:
+                shutil.copyfile(build_target / name, target / name)
+            args.append("--no-compile")
+        result = run_dbt_captured(args, database=warehouse)
         static = target / "static_index.html"
         if result.returncode != 0 or not static.exists():
             last = (result.stdout.strip().splitlines() or ["no output"])[-1]

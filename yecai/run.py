@@ -184,7 +184,7 @@ def _publish_docs(warehouse: Path, published_dir: Path, run_id: str,
     data_docs = data_docs_index.parent if data_docs_index else None
     try:
         return publish_folder(published_dir, run_id, DOCS,
-                              lambda site: build_site(warehouse, site, data_docs)), None
+                              lambda site: build_site(warehouse, site, data_docs, settings.DBT_TARGET)), None
     except (DocsError, PublishError) as error:
         return None, str(error)
 

@@ -12,8 +12,10 @@ from pathlib import Path
 # or a copy of it named by YECAI_PROJECT_DIR (each parallel test worker builds in its own,
 # because dbt writes target/ and `mf` reads target/semantic_manifest.json).
 PROJECT_DIR = Path(os.environ.get("YECAI_PROJECT_DIR") or Path(__file__).resolve().parent.parent)
+# dbt's target folder: what the last dbt command parsed, compiled and ran.
+DBT_TARGET = PROJECT_DIR / "target"
 # What every dbt parse writes and MetricFlow (`mf`) and the quality gate read.
-SEMANTIC_MANIFEST = PROJECT_DIR / "target" / "semantic_manifest.json"
+SEMANTIC_MANIFEST = DBT_TARGET / "semantic_manifest.json"
 # The exit status of every yecai command that could not run at all (one line says why).
 EXIT_CANNOT_RUN = 2
 
