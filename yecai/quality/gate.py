@@ -86,7 +86,8 @@ def prune_results(gx_dir: Path, keep: int) -> None:
             if RUN_FOLDER.fullmatch(folder.name) and folder.is_dir():
                 runs[folder.parent].append(folder)
         for folders in runs.values():
-            for old in sorted(folders, key=lambda f: f.name)[:-keep or None]:
+            newest_first = sorted(folders, key=lambda f: f.name, reverse=True)  # names are UTC times
+            for old in newest_first[keep:]:
                 shutil.rmtree(old)
 
 
