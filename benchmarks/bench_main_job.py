@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_main_job.py --scale 0.1 --scale 1 [--out benchmarks/RESULTS.md]
     .venv/bin/python benchmarks/bench_main_job.py --scale 10 --no-build-floor
+    .venv/bin/python benchmarks/bench_main_job.py --scale 10 --data-dir DIR   # DIR: an earlier `yecai generate`
 
 For each scale: `yecai generate` into a temporary data folder, then `yecai run` on it (ingest,
 build, audit, publish, docs, dashboard), in this process, with the stages' wall time from the
@@ -179,15 +180,18 @@ def bench_one_day(landing: Path) -> OneDayResult:
     return OneDayResult(summary.stage_seconds, sampler.peaks, rows, summary.record.status)
 
 
-def bench_scale(scale: float, keep: bool, one_day: bool, build_floor: bool) -> ScaleResult:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"yecai-bench-sf{scale}-"))
+def bench_scale(scale: float, keep: bool, one_day: bool, build_floor: bool,
+                generated: Path | None = None) -> ScaleResult:
+    """One scale; with `generated` (a data folder `yecai generate --scale <scale>` wrote, with
+    no warehouse yet), its landing files are used and kept, and generation is not timed."""
+    data_dir = generated or Path(tempfile.mkdtemp(prefix=f"yecai-bench-sf{scale}-"))
     os.environ["YECAI_DATA_DIR"] = str(data_dir)  # every yecai setting reads it when asked
     os.environ["YECAI_INGEST_SETTLE_SECONDS"] = "0"
     if keep:
         print(f"SF {scale:g}: data folder {data_dir}", file=sys.stderr)
     try:
         with PeakSampler() as sampler:
-            seconds = {"generate": generate(scale, data_dir, sampler)}
+            seconds = {} if generated else {"generate": generate(scale, data_dir, sampler)}
             summary = run_stages(sampler)
         seconds.update(summary.stage_seconds)
         # A long run's figures survive whatever happens to the floors measured after it.
@@ -202,7 +206,7 @@ def bench_scale(scale: float, keep: bool, one_day: bool, build_floor: bool) -> S
             result.one_day = bench_one_day(settings.landing_dir())
         return result
     finally:
-        if not keep:
+        if not keep and not generated:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -248,8 +252,12 @@ def main() -> int:
     parser.add_argument("--one-day", action="store_true", help="then a one-day delivery and a second run")
     parser.add_argument("--no-build-floor", dest="build_floor", action="store_false",
                         help="skip the build floor, which runs the build's SQL a second time (long at SF 10)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="a data folder an earlier `yecai generate` of the one --scale wrote: skip generation")
     args = parser.parse_args()
-    results = [bench_scale(scale, args.keep, args.one_day, args.build_floor) for scale in args.scale]
+    if args.data_dir and len(args.scale) != 1:
+        parser.error("--data-dir goes with exactly one --scale")
+    results = [bench_scale(scale, args.keep, args.one_day, args.build_floor, args.data_dir) for scale in args.scale]
     table = markdown(results)
     print(table)
     if args.out:

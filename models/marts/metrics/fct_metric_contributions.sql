@@ -5,8 +5,11 @@
 -- metric_values (Σ numerator for sums; customer_lifetime_value: Σ numerator / number of
 -- customers). cash_conversion_cycle has no rows of its own: it is dso + dio − dpo, each
 -- with its documents here.
--- Built after fct_metric_components, never beside it: each is a large aggregation over the
--- same document rows, and two at once exceed the memory limit at scale 1.
+-- The delivery is joined to the document rows before they are summed, and its columns and
+-- the bases (constant per indicator, so per document) are grouped by, not aggregated: a join
+-- after the sum has to hold the sum's groups and its own hash table at once, which ran out of
+-- memory at SF 10 (and at SF 1 under 1GB); this order spills. Built after fct_metric_components,
+-- never beside it: each is a large aggregation over the same document rows.
 -- depends_on: {{ ref('fct_metric_components') }}
 with
 
@@ -22,6 +25,29 @@ document_deliveries as (
 
 ),
 
+delivered_components as (
+
+    select
+        document_components.metric_code,
+        document_components.company_code,
+        document_components.month_start,
+        document_components.document_type,
+        document_components.document_id,
+        document_components.numerator,
+        document_components.denominator,
+        document_components.numerator_basis,
+        document_components.denominator_basis,
+        document_deliveries.source_extract,
+        document_deliveries._source_file,
+        document_deliveries._batch_id,
+        document_deliveries._source_row_number
+    from document_components
+    left join document_deliveries
+        on document_components.document_type = document_deliveries.document_type
+        and document_components.document_id = document_deliveries.document_id
+
+),
+
 contributions as (
 
     select
@@ -30,12 +56,19 @@ contributions as (
         month_start,
         document_type,
         document_id,
+        numerator_basis,
+        denominator_basis,
+        source_extract,
+        _source_file,
+        _batch_id,
+        _source_row_number,
         sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        max(numerator_basis) as numerator_basis,
-        max(denominator_basis) as denominator_basis
-    from document_components
-    group by metric_code, company_code, month_start, document_type, document_id
+        sum(denominator) as denominator
+    from delivered_components
+    group by
+        metric_code, company_code, month_start, document_type, document_id,
+        numerator_basis, denominator_basis,
+        source_extract, _source_file, _batch_id, _source_row_number
 
 ),
 
@@ -43,31 +76,28 @@ final as (
 
     select
         -- ids
-        contributions.metric_code,
-        contributions.company_code,
-        cast(contributions.month_start as date) as month_start,
-        contributions.document_type,
-        contributions.document_id,
+        metric_code,
+        company_code,
+        cast(month_start as date) as month_start,
+        document_type,
+        document_id,
 
         -- amounts
-        cast(contributions.numerator as decimal(38, 16)) as numerator,
-        cast(contributions.denominator as decimal(38, 16)) as denominator,
+        cast(numerator as decimal(38, 16)) as numerator,
+        cast(denominator as decimal(38, 16)) as denominator,
 
         -- what each amount measures, and the month-end balances and averages refer to
-        contributions.numerator_basis,
-        contributions.denominator_basis,
-        cast({{ dbt.last_day('contributions.month_start', 'month') }} as date) as month_end,
+        numerator_basis,
+        denominator_basis,
+        cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end,
 
         -- the document's delivery (its current version), to find in ingest.load_log
-        document_deliveries.source_extract,
-        document_deliveries._source_file,
-        document_deliveries._batch_id,
-        document_deliveries._source_row_number
+        source_extract,
+        _source_file,
+        _batch_id,
+        _source_row_number
 
     from contributions
-    left join document_deliveries
-        on contributions.document_type = document_deliveries.document_type
-        and contributions.document_id = document_deliveries.document_id
 
 )
 
