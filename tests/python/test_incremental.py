@@ -94,10 +94,31 @@ def build_incrementally(database: Path) -> None:
     assert "delivered_since_last_build" in compiled, "stg_bil__invoices was not built incrementally"
 
 
+def recomputed_months(database: Path) -> dict[str, object]:
+    """Each month-range incremental model's first recomputed month in the last build."""
+    log = rows(database, "select model_name, recompute_from_month from audit.recompute_log where invocation_id = "
+               "(select invocation_id from audit.recompute_log order by recorded_at desc limit 1)")
+    return dict(zip(log["model_name"], log["recompute_from_month"], strict=True))
+
+
+def assert_equals_full_refresh(database: Path, folder: Path) -> None:
+    # Named like every warehouse: the catalog of the semantic manifest this run writes is the
+    # file's stem, and the next MetricFlow query of this worker reads that manifest.
+    full = folder / "yecai.duckdb"
+    folder.mkdir()
+    shutil.copyfile(database, full)
+    assert run_dbt(["run", "--full-refresh"], database=full) == 0
+    comparison = compare(database, full)  # every table of both files, row for row
+    assert comparison.tables_compared > 100
+    assert comparison.identical, comparison.summary_text()
+
+
 def test_incremental_builds_equal_a_full_refresh(demo_warehouse, demo_data, tmp_path):
     database = tmp_path / "yecai.duckdb"
     shutil.copyfile(demo_warehouse, database)
     landing = tmp_path / "landing"
+    range_models = set(recomputed_months(database))
+    assert len(range_models) > 15  # the metric chain after the indicator families
 
     changed = day_one(database, landing)
     assert load(landing, database) == {"loaded": 4}
@@ -109,19 +130,22 @@ def test_incremental_builds_equal_a_full_refresh(demo_warehouse, demo_data, tmp_
     [source_file] = rows(database, "select _source_file from staging.stg_erp__sales_order_lines "
                          "where order_id = ? and line_no = ?", order, int(line))["_source_file"]
     assert "20270101" not in source_file  # the stale version lost to the current one
+    # the month-range models recomputed from the cancelled invoice's order on, not everything
+    months = recomputed_months(database)
+    assert set(months) == range_models and len(set(months.values())) == 1, months
+    [first_month] = set(months.values())
+    [order_month] = rows(database, "select date_trunc('month', order_date) as m from staging.stg_erp__sales_orders "
+                         "where order_id = (select order_id from staging.stg_bil__invoices where invoice_id = ?)",
+                         changed["invoice_id"])["m"]
+    [earliest] = rows(database, "select min(month) as m from marts.metric_values")["m"]
+    assert pd.Timestamp(earliest) < pd.Timestamp(first_month) <= pd.Timestamp(order_month)
+    assert_equals_full_refresh(database, tmp_path / "full_refresh_day_one")
 
     dropped = day_two(database, landing, demo_data.landing)
     assert load(landing, database) == {"loaded": 2, "duplicate": 1}
     build_incrementally(database)
     assert rows(database, "select count(*) as n from staging.stg_srm__suppliers where supplier_id = ?",
                 dropped)["n"].iloc[0] == 0
-
-    # Named like every warehouse: the catalog of the semantic manifest this run writes is the
-    # file's stem, and the next MetricFlow query of this worker reads that manifest.
-    full = tmp_path / "full_refresh" / "yecai.duckdb"
-    full.parent.mkdir()
-    shutil.copyfile(database, full)
-    assert run_dbt(["run", "--full-refresh"], database=full) == 0
-    comparison = compare(database, full)  # every table of both files, row for row
-    assert comparison.tables_compared > 100
-    assert comparison.identical, comparison.summary_text()
+    # a snapshot delivery (suppliers) acts on every month
+    assert set(recomputed_months(database).values()) == {pd.Timestamp("1900-01-01")}
+    assert_equals_full_refresh(database, tmp_path / "full_refresh_day_two")

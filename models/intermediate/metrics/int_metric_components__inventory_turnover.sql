@@ -5,17 +5,20 @@
 -- inventory_turnover = cogs / average inventory; dio = days_in_month × average inventory /
 -- cogs. A row carries 0, not NULL, on the side it has no part in, so Σ over any product's
 -- rows is its cogs and average inventory even when it was only held or only sold.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 invoicing_components as (
 
     select * from {{ ref('int_metric_components__invoicing') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 
 average_inventory as (
 
     select * from {{ ref('int_supply__average_inventory_monthly') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

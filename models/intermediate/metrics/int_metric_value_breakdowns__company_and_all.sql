@@ -6,7 +6,9 @@
 -- add up to its metric_values value. Values follow the indicator's aggregation (macro
 -- metric_value), and 'ALL' is computed over all companies' rows, as in metric_values.
 -- Derived indicators (cash_conversion_cycle) have no breakdown. The rows of
--- metric_value_breakdowns and metric_value_breakdowns_all_companies, computed once.
+-- metric_value_breakdowns and metric_value_breakdowns_all_companies, computed once. Built
+-- incrementally from the first month a delivery changes (macro recompute_months).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
 {# (dimension, member column, member name column) #}
 {%- set dimensions = [
     ('customer_segment', 'customer_segment', 'customer_segment'),
@@ -23,6 +25,7 @@ with
 components as (
 
     select * from {{ ref('int_metric_components__documents') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 
@@ -119,7 +122,10 @@ member_rows as (
 
 ),
 
--- An indicator has a dimension when at least one of its component rows has a member.
+-- An indicator has a dimension when at least one of its component rows has a member. An
+-- incremental build adds the dimensions of the months it keeps; a dimension that a delivery
+-- brings or takes away would change those months too, which the tests
+-- assert_breakdown_dimensions_cover_every_month and …_have_a_member catch (--full-refresh).
 indicator_dimensions as (
 
     select distinct
@@ -127,6 +133,14 @@ indicator_dimensions as (
         dimension
     from member_rows
     where member is not null
+    {%- if is_incremental() %}
+    union
+    select distinct
+        metric_code,
+        dimension
+    from {{ this }}
+    where month < {{ recompute_from_month() }}
+    {%- endif %}
 
 ),
 

@@ -6,12 +6,22 @@
 -- component or a KPI target, and for every company; value is NULL where the indicator has
 -- no component rows (or an empty denominator). Values follow the indicator's aggregation
 -- (docs/METRICS.md), and 'ALL' is computed over all companies' rows the same way (Σ/Σ),
--- never from the company values.
+-- never from the company values. Built incrementally from the first month a delivery changes
+-- (macro recompute_months): the dense frame's bounds come from every month, the values from
+-- the recomputed ones.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
 with
 
 components as (
 
     select * from {{ ref('int_metric_components__documents') }}
+
+),
+
+recomputed_components as (
+
+    select * from components
+    where {{ in_recompute_months('month_start') }}
 
 ),
 
@@ -112,7 +122,7 @@ metric_frame as (
 -- is one customer there (per_customer), and ratios are Σ/Σ, not an average of company ratios.
 totals as (
 
-    {{ company_and_all_company_sums('components', ['metric_code', 'month_start']) }}
+    {{ company_and_all_company_sums('recomputed_components', ['metric_code', 'month_start']) }}
 
 ),
 

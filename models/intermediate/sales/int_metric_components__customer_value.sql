@@ -5,11 +5,13 @@
 -- Grain: one row per metric_code, month_start, company_code, the dimensions the metric's
 -- records carry (NULL where it has none) and the document behind the amounts (document_type,
 -- document_id: the drill-through, 穿透); the component interface of docs/METRICS.md.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 customer_lifetime_value as (
 
     select * from {{ ref('int_sales__customer_lifetime_value_monthly') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

@@ -5,17 +5,20 @@
 -- records carry (NULL where it has none) and the document behind the amounts (document_type,
 -- document_id: the drill-through, 穿透); the component interface of docs/METRICS.md.
 -- One CTE per indicator.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 order_line_fulfilment as (
 
     select * from {{ ref('int_sales__order_line_fulfilment') }}
+    where {{ in_recompute_months('requested_delivery_month') }}
 
 ),
 
 shipments as (
 
     select * from {{ ref('int_sales__shipments') }}
+    where {{ in_recompute_months('ship_month') }}
 
 ),
 

@@ -5,11 +5,13 @@
 -- records carry (NULL where it has none) and the document behind the amounts (document_type,
 -- document_id: the drill-through, 穿透); the component interface of docs/METRICS.md.
 -- One CTE per indicator; a family of its own so that their dbt graph is what they read.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 invoice_lines as (
 
     select * from {{ ref('int_sales__invoice_lines') }}
+    where {{ in_recompute_months('invoice_month') }}
 
 ),
 

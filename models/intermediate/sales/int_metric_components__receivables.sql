@@ -7,29 +7,34 @@
 -- numerator_basis / denominator_basis say what a document's amount measures: flow (a
 -- document of the month), month_end (its open balance at the month-end), trailing_12_months
 -- (a document of the 12 months ending with the month). One CTE per indicator.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 invoices as (
 
     select * from {{ ref('int_sales__invoices') }}
+    where {{ in_recompute_months('invoice_month', months_before=11) }}
 
 ),
 
 invoice_collections as (
 
     select * from {{ ref('int_sales__invoice_collections') }}
+    where {{ in_recompute_months('collection_month') }}
 
 ),
 
 ar_balances as (
 
     select * from {{ ref('int_sales__ar_balances_monthly') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 
 write_offs as (
 
     select * from {{ ref('int_sales__write_offs') }}
+    where {{ in_recompute_months('write_off_month', months_before=11) }}
 
 ),
 

@@ -3,11 +3,13 @@
 -- Grain: one row per metric_code, month_start, company_code, the dimensions the metric's
 -- records carry (NULL where it has none) and the document behind the amounts (document_type,
 -- document_id: the drill-through, 穿透); the component interface of docs/METRICS.md.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 work_orders as (
 
     select * from {{ ref('int_supply__work_orders') }}
+    where {{ in_recompute_months('finish_month_start') }}
 
 ),
 

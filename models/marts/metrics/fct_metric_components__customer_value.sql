@@ -1,11 +1,13 @@
 -- Grain: one row per indicator of the customer value family, month, company and dimensions: the
 -- document rows of int_metric_components__customer_value summed over their documents (the semantic
 -- model customer_value_components reads it; fct_metric_components unions every family).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 document_components as (
 
     select * from {{ ref('int_metric_components__customer_value') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

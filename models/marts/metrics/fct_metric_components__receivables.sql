@@ -1,11 +1,13 @@
 -- Grain: one row per indicator of the receivables family, month, company and dimensions: the
 -- document rows of int_metric_components__receivables summed over their documents (the semantic
 -- model receivables_components reads it; fct_metric_components unions every family).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 document_components as (
 
     select * from {{ ref('int_metric_components__receivables') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

@@ -11,11 +11,13 @@
 -- memory at SF 10 (and at SF 1 under 1GB); this order spills. Built after fct_metric_components,
 -- never beside it: each is a large aggregation over the same document rows.
 -- depends_on: {{ ref('fct_metric_components') }}
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 document_components as (
 
     select * from {{ ref('int_metric_components__documents') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

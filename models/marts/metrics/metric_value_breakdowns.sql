@@ -1,10 +1,12 @@
 -- Grain: one row per indicator × month × company × dimension × member (companies only;
 -- the all-companies breakdowns are in metric_value_breakdowns_all_companies).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
 with
 
 breakdowns_by_scope as (
 
     select * from {{ ref('int_metric_value_breakdowns__company_and_all') }}
+    where {{ in_recompute_months('month') }}
 
 ),
 

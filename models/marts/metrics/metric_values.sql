@@ -2,11 +2,13 @@
 -- which add up (Σ over companies is the group's value for a sum indicator). The
 -- all-companies values are in metric_values_all_companies, never in this table, so a BI
 -- tool's default SUM cannot count the group twice.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
 with
 
 values_by_scope as (
 
     select * from {{ ref('int_metric_values__company_and_all') }}
+    where {{ in_recompute_months('month') }}
 
 ),
 

@@ -1,0 +1,152 @@
+{#-
+    Month-range incremental models (materialized='incremental', incremental_strategy='recompute_months').
+
+    A month-grain model after staging is rebuilt only from the first month a new delivery can
+    change (int_changes__recompute_months says which, per model): the materialization deletes
+    the model's rows of that month and later and inserts the rows the model's SQL computes for
+    them. A model filters its inputs with in_recompute_months() so that it computes little more
+    than those months; the strategy inserts only rows of those months, so a filter that lets
+    earlier months through costs time, never correctness. Not incremental (the first build,
+    --full-refresh) every filter is true and the model is built whole.
+
+    Every build of such a model appends one row to the recompute log (recompute_log_relation):
+    the months it recomputed (NULL: all, a full build) and the deliveries it has taken in
+    (changes_through); int_changes__recompute_months reads it to decide the next build's
+    months, and `yecai run` reports it. See DECISIONLOG, "Incremental builds".
+
+    Config: recompute_month_column, the model's month column (default month_start).
+-#}
+
+{#- The log table: written here, read through the source build.recompute_log. -#}
+{% macro recompute_log_relation() -%}
+    {{- return(api.Relation.create(database=target.database, schema='audit', identifier='recompute_log')) -}}
+{%- endmacro %}
+
+{#- on-run-start: the log exists before any model reads or writes it. -#}
+{% macro create_recompute_log() -%}
+    {%- set log = recompute_log_relation() -%}
+    create schema if not exists {{ log.include(identifier=false) }};
+    create table if not exists {{ log }} (
+        model_name {{ dbt.type_string() }},
+        invocation_id {{ dbt.type_string() }},
+        recompute_from_month date,
+        changes_through {{ dbt.type_timestamp() }},
+        recorded_at {{ dbt.type_timestamp() }}
+    )
+{%- endmacro %}
+
+{#- The names of the project's month-range incremental models (none while dbt parses: the
+    graph is known only when it executes). -#}
+{% macro recompute_month_models() -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model'
+                and node.config.get('incremental_strategy') == 'recompute_months' -%}
+            {%- do names.append(node.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return(names | sort) -}}
+{%- endmacro %}
+
+{#- SQL expression: the first month this model recomputes (1900-01-01 when int_changes has no
+    row for it yet: everything). -#}
+{% macro recompute_from_month() -%}
+    coalesce(
+        (select recompute_months.recompute_from_month
+         from {{ ref('int_changes__recompute_months') }} as recompute_months
+         where recompute_months.model_name = '{{ this.identifier }}'),
+        cast('1900-01-01' as date)
+    )
+{%- endmacro %}
+
+{#- Predicate on an input: `month_column` is in a month this build recomputes, or one of the
+    `months_before` before it (what a trailing window or an opening balance needs). `true` when
+    the model is built whole. The ref is taken whether or not the build is incremental, so every
+    such model depends on int_changes__recompute_months in dbt's graph. -#}
+{% macro in_recompute_months(month_column, months_before=0) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {#- a unit test builds the model whole from its given rows only -#}
+        true
+    {%- else -%}
+        {%- do ref('int_changes__recompute_months') -%}
+        {%- if not is_incremental() -%}
+            true
+        {%- elif months_before == 0 -%}
+            {{ month_column }} >= {{ recompute_from_month() }}
+        {%- else -%}
+            {{ month_column }} >= cast({{ dbt.dateadd('month', -months_before, recompute_from_month()) }} as date)
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The strategy: replace the rows of the recomputed months. -#}
+{% macro get_incremental_recompute_months_sql(arg_dict) -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set month_column = config.get('recompute_month_column', 'month_start') -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target_relation }}
+    where {{ month_column }} >= {{ recompute_from_month() }};
+
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }}
+    from {{ arg_dict['temp_relation'] }}
+    where {{ month_column }} >= {{ recompute_from_month() }}
+{%- endmacro %}
+
+{#- Post-hook of every model (dbt_project.yml); SQL only for a month-range model. -#}
+{% macro log_recompute() -%}
+    {%- if config.get('incremental_strategy') == 'recompute_months' -%}
+        insert into {{ recompute_log_relation() }}
+            (model_name, invocation_id, recompute_from_month, changes_through, recorded_at)
+        select
+            '{{ this.identifier }}',
+            '{{ invocation_id }}',
+            {% if is_incremental() %}{{ recompute_from_month() }}{% else %}cast(null as date){% endif %},
+            (select max(changes_through) from {{ ref('int_changes__recompute_months') }}),
+            {{ dbt.current_timestamp() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL expression: the delivery time from which this build looks for changes: the oldest
+    changes_through any month-range model has logged (NULL before any has: nothing to look
+    for, each model then recomputes everything). `recompute_log` is the log's relation or CTE. -#}
+{% macro recompute_changes_since(recompute_log) -%}
+    {%- set models = recompute_month_models() -%}
+    (
+        select min(last_recomputes.changes_through)
+        from (
+            select model_name, max(changes_through) as changes_through
+            from {{ recompute_log }}
+            where model_name in ({% for name in models %}'{{ name }}'{{ ', ' if not loop.last }}{% else %}''{% endfor %})
+            group by model_name
+        ) as last_recomputes
+    )
+{%- endmacro %}
+
+{#- The delta extracts whose deliveries decide the recomputed months, each with its source
+    (system, entity), primary key, the dates a version acts on, and the documents it links
+    (the link columns of stg_build__delivered_versions). A delivery of any other extract (a
+    snapshot: master data, accounts, targets) recomputes every month. -#}
+{% macro delivered_version_extracts() -%}
+    {{- return([
+        {'source': ['erp', 'sales_orders'], 'key': ['order_id'], 'dates': ['order_date', 'requested_delivery_date'], 'links': ['order_id']},
+        {'source': ['erp', 'sales_order_lines'], 'key': ['order_id', 'line_no'], 'dates': [], 'links': ['order_id']},
+        {'source': ['wms', 'shipments'], 'key': ['shipment_id'], 'dates': ['ship_date'], 'links': ['order_id']},
+        {'source': ['bil', 'invoices'], 'key': ['invoice_id'], 'dates': ['invoice_date', 'due_date'], 'links': ['order_id', 'invoice_id']},
+        {'source': ['bil', 'invoice_lines'], 'key': ['invoice_id', 'line_no'], 'dates': [], 'links': ['order_id', 'invoice_id']},
+        {'source': ['ar', 'receipts'], 'key': ['receipt_id'], 'dates': ['receipt_date'], 'links': ['receipt_id']},
+        {'source': ['ar', 'receipt_applications'], 'key': ['receipt_id', 'invoice_id'], 'dates': ['applied_date'], 'links': ['receipt_id', 'invoice_id']},
+        {'source': ['ar', 'write_offs'], 'key': ['write_off_id'], 'dates': ['write_off_date'], 'links': ['invoice_id']},
+        {'source': ['erp', 'purchase_orders'], 'key': ['po_id'], 'dates': ['po_date', 'expected_date'], 'links': ['po_id']},
+        {'source': ['erp', 'purchase_order_lines'], 'key': ['po_id', 'line_no'], 'dates': [], 'links': ['po_id']},
+        {'source': ['wms', 'goods_receipts'], 'key': ['goods_receipt_id'], 'dates': ['receipt_date'], 'links': ['po_id']},
+        {'source': ['ap', 'supplier_invoices'], 'key': ['supplier_invoice_id'], 'dates': ['invoice_date', 'due_date'], 'links': ['supplier_invoice_id']},
+        {'source': ['ap', 'supplier_invoice_lines'], 'key': ['supplier_invoice_id', 'line_no'], 'dates': [], 'links': ['supplier_invoice_id', 'po_id']},
+        {'source': ['ap', 'payments'], 'key': ['payment_id'], 'dates': ['payment_date'], 'links': ['supplier_invoice_id']},
+        {'source': ['wms', 'inventory_movements'], 'key': ['movement_id'], 'dates': ['movement_date'], 'links': []},
+        {'source': ['mes', 'work_orders'], 'key': ['work_order_id'], 'dates': ['start_date', 'finish_date'], 'links': ['work_order_id']},
+        {'source': ['mes', 'work_order_costs'], 'key': ['cost_id'], 'dates': ['posting_date'], 'links': ['work_order_id']},
+        {'source': ['fin', 'journal_lines'], 'key': ['journal_id', 'line_no'], 'dates': ['posting_date'], 'links': []},
+        {'source': ['fin', 'fx_rates'], 'key': ['rate_date', 'currency'], 'dates': ['rate_date'], 'links': []},
+    ]) -}}
+{%- endmacro %}
