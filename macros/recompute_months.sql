@@ -10,9 +10,9 @@
     --full-refresh) every filter is true and the model is built whole.
 
     Every build of such a model appends one row to the recompute log (recompute_log_relation):
-    the months it recomputed (NULL: all, a full build) and the deliveries it has taken in
-    (changes_through); int_changes__recompute_months reads it to decide the next build's
-    months, and `yecai run` reports it. See DECISIONLOG, "Incremental builds".
+    the months it recomputed (NULL: all, a full build), its last month and the deliveries it
+    has taken in (changes_through); int_changes__recompute_months reads it to decide the next
+    build's months, and `yecai run` reports it. See DECISIONLOG, "Incremental builds".
 
     Config: recompute_month_column, the model's month column (default month_start).
 -#}
@@ -30,9 +30,16 @@
         model_name {{ dbt.type_string() }},
         invocation_id {{ dbt.type_string() }},
         recompute_from_month date,
+        last_month date,
         changes_through {{ dbt.type_timestamp() }},
         recorded_at {{ dbt.type_timestamp() }}
     )
+{%- endmacro %}
+
+{#- The strategies of month-range incremental models: recompute_months replaces whole months,
+    recompute_documents the documents with a row in them (all their months). -#}
+{% macro recompute_strategies() -%}
+    {{- return(['recompute_months', 'recompute_documents']) -}}
 {%- endmacro %}
 
 {#- The names of the project's month-range incremental models (none while dbt parses: the
@@ -41,7 +48,7 @@
     {%- set names = [] -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model'
-                and node.config.get('incremental_strategy') == 'recompute_months' -%}
+                and node.config.get('incremental_strategy') in recompute_strategies() -%}
             {%- do names.append(node.name) -%}
         {%- endfor -%}
     {%- endif -%}
@@ -61,14 +68,13 @@
 
 {#- Predicate on an input: `month_column` is in a month this build recomputes, or one of the
     `months_before` before it (what a trailing window or an opening balance needs). `true` when
-    the model is built whole. The ref is taken whether or not the build is incremental, so every
-    such model depends on int_changes__recompute_months in dbt's graph. -#}
+    the model is built whole. -#}
 {% macro in_recompute_months(month_column, months_before=0) -%}
     {%- if model.resource_type == 'unit_test' -%}
         {#- a unit test builds the model whole from its given rows only -#}
         true
     {%- else -%}
-        {%- do ref('int_changes__recompute_months') -%}
+        {{- depends_on_recompute_months() -}}
         {%- if not is_incremental() -%}
             true
         {%- elif months_before == 0 -%}
@@ -76,6 +82,14 @@
         {%- else -%}
             {{ month_column }} >= cast({{ dbt.dateadd('month', -months_before, recompute_from_month()) }} as date)
         {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The model's dependency on int_changes__recompute_months in dbt's graph, whether or not this
+    build is incremental (none in a unit test, which builds the model whole from its given rows). -#}
+{% macro depends_on_recompute_months() -%}
+    {%- if model.resource_type != 'unit_test' -%}
+        {%- do ref('int_changes__recompute_months') -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -93,15 +107,40 @@
     where {{ month_column }} >= {{ recompute_from_month() }}
 {%- endmacro %}
 
+{#- The strategy of a model whose rows carry totals over all of a document's months
+    (config recompute_key: the document's columns): its SQL computes every month of each
+    document with a row in a recomputed month, before or after the delivery; the documents it
+    returns are replaced whole, and rows of the recomputed months of documents it no longer
+    returns are deleted. -#}
+{% macro get_incremental_recompute_documents_sql(arg_dict) -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set temp_relation = arg_dict['temp_relation'] -%}
+    {%- set month_column = config.get('recompute_month_column', 'month_start') -%}
+    {%- set key = config.require('recompute_key') -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target_relation }}
+    where {{ month_column }} >= {{ recompute_from_month() }}
+        or exists (
+            select 1
+            from {{ temp_relation }} as recomputed
+            where {% for column in key %}recomputed.{{ column }} = {{ target_relation }}.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+        );
+
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }}
+    from {{ temp_relation }}
+{%- endmacro %}
+
 {#- Post-hook of every model (dbt_project.yml); SQL only for a month-range model. -#}
 {% macro log_recompute() -%}
-    {%- if config.get('incremental_strategy') == 'recompute_months' -%}
+    {%- if config.get('incremental_strategy') in recompute_strategies() -%}
         insert into {{ recompute_log_relation() }}
-            (model_name, invocation_id, recompute_from_month, changes_through, recorded_at)
+            (model_name, invocation_id, recompute_from_month, last_month, changes_through, recorded_at)
         select
             '{{ this.identifier }}',
             '{{ invocation_id }}',
             {% if is_incremental() %}{{ recompute_from_month() }}{% else %}cast(null as date){% endif %},
+            (select max({{ config.get('recompute_month_column', 'month_start') }}) from {{ this }}),
             (select max(changes_through) from {{ ref('int_changes__recompute_months') }}),
             {{ dbt.current_timestamp() }}
     {%- endif -%}

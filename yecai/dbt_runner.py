@@ -95,6 +95,7 @@ class BuildResult:
     tests_failed: int
     tests_warned: int
     errors: tuple[str, ...]  # dbt's error messages, as dbt wrote them
+    invocation_id: str | None = None  # dbt's, as the recompute log (audit.recompute_log) records it
 
 
 def build_with_progress(database: Path | None = None, progress: bool = True,
@@ -127,11 +128,13 @@ def build_with_progress(database: Path | None = None, progress: bool = True,
     return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)
 
 
-def _run_result_counts(run_results: Path) -> dict[str, int]:
-    results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
+def _run_result_counts(run_results: Path) -> dict[str, object]:
+    document = json.loads(run_results.read_text(encoding="utf-8")) if run_results.exists() else {}
+    results = document.get("results", [])
     models = [r for r in results if r["unique_id"].startswith("model.")]
     tests = [r for r in results if r["unique_id"].startswith(("test.", "unit_test."))]
-    return {"models_run": sum(r["status"] == "success" for r in models),
+    return {"invocation_id": document.get("metadata", {}).get("invocation_id"),
+            "models_run": sum(r["status"] == "success" for r in models),
             "tests_run": len(tests),
             "tests_failed": sum(r["status"] in ("fail", "error") for r in tests),
             "tests_warned": sum(r["status"] == "warn" for r in tests)}

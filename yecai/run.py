@@ -54,6 +54,7 @@ class RunSummary:
     gate: GateReport | None = None
     published: PublishResult | None = None
     reconciliation: list[tuple] = field(default_factory=list)  # (company, reconciliation, months, not clean)
+    recomputed: list[tuple] = field(default_factory=list)  # (first month recomputed or None: all, models)
     docs_site: Path | None = None  # the published documentation site's index.html
     docs_error: str | None = None
     dashboard: DashboardResult | None = None
@@ -124,12 +125,13 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         raise CannotRun(f"ingest: {error}") from None
     summary.stage_seconds["ingest"] = time.perf_counter() - t
 
-    mode = "full refresh" if full_refresh else "delta staging incremental"
+    mode = "full refresh" if full_refresh else "incremental"
     t = stage(2, "build", f"dbt build (models and data tests; {mode})")
     summary.build = build_with_progress(warehouse, progress=progress, full_refresh=full_refresh)
     summary.stage_seconds["build"] = time.perf_counter() - t
     record.models_run, record.tests_run = summary.build.models_run, summary.build.tests_run
     record.tests_failed, record.tests_warned = summary.build.tests_failed, summary.build.tests_warned
+    summary.recomputed = recomputed_months(warehouse, summary.build.invocation_id)
 
     t = stage(3, "audit", "Great Expectations checkpoint on the working warehouse")
     summary.gate = _audit(warehouse, gx_dir)
@@ -250,6 +252,21 @@ def _load_totals(warehouse: Path) -> dict[str, int]:
             "rows_quarantined": int(rows_quarantined)}
 
 
+def recomputed_months(warehouse: Path, invocation_id: str | None) -> list[tuple]:
+    """What the build's month-range incremental models recomputed (audit.recompute_log): per
+    first month recomputed, how many models; None for the models built whole (every month)."""
+    query = """
+        select case when recompute_from_month > date '1900-01-01' then recompute_from_month end, count(*)
+        from audit.recompute_log where invocation_id = ? group by 1 order by 1 nulls first"""
+    if invocation_id is None:
+        return []
+    try:
+        with connect(warehouse, read_only=True) as con:
+            return con.execute(query, [invocation_id]).fetchall()
+    except duckdb.Error:  # no log: a build that failed before its first model
+        return []
+
+
 def _reconciliation_status(warehouse: Path) -> list[tuple]:
     """Per company and reconciliation: months reconciled and months not clean."""
     query = """
@@ -278,6 +295,10 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"  build    {b.models_run} models, {b.tests_run} tests: {b.tests_failed} failed, "
                      f"{b.tests_warned} warned (exit {b.exit_code})")
         lines += [f"           {error}" for error in b.errors[:10]]
+    if summary.recomputed:
+        parts = [f"{models} from {month:%Y-%m}" if month else f"{models} every month"
+                 for month, models in summary.recomputed]
+        lines.append(f"           month-range models recomputed: {', '.join(parts)} (audit.recompute_log)")
     if summary.gate:
         g = summary.gate
         lines.append(f"  audit    {len(g.outcomes)} expectations: {len(g.passed)} passed, {len(g.warned)} warned, "

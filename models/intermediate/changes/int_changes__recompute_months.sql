@@ -8,7 +8,8 @@
 -- they touch; every later month is recomputed (balances, averages and trailing windows carry
 -- a change forward, never back). A snapshot delivery (master data, accounts, targets)
 -- recomputes everything, and so does a model that has not logged a build since the oldest
--- one considered. 9999-12-01: nothing was delivered, nothing is recomputed.
+-- one considered, or has no rows. A month after a model's last one is recomputed too: it is
+-- new to the model even when no delivery is dated in it (a calendar that skips a month).
 with
 
 delivered_versions as (
@@ -278,13 +279,19 @@ range_models as (
 
 ),
 
-last_recomputes as (
+latest_recomputes as (
 
     select
         model_name,
-        max(changes_through) as changes_through
-    from recompute_log
-    group by model_name
+        changes_through,
+        last_month
+    from (
+        select
+            recompute_log.*,
+            row_number() over (partition by model_name order by recorded_at desc) as recency
+        from recompute_log
+    ) as ranked
+    where recency = 1
 
 ),
 
@@ -296,17 +303,23 @@ final as (
 
         -- dates and timestamps
         case
-            when last_recomputes.changes_through is null
-                or last_recomputes.changes_through < delivery_window.changes_since
+            when latest_recomputes.changes_through is null
+                or latest_recomputes.changes_through < delivery_window.changes_since
+                or latest_recomputes.last_month is null
                 then cast('1900-01-01' as date)
-            else first_changed_month.month_start
+            -- a month after the model's last one is new to it even if no delivery is dated in it
+            -- (a ledger's calendar that jumps a month without activity)
+            else least(
+                first_changed_month.month_start,
+                cast({{ dbt.dateadd('month', 1, 'latest_recomputes.last_month') }} as date)
+            )
         end as recompute_from_month,
         delivery_window.changes_since,
         delivery_window.changes_through
 
     from range_models
-    left join last_recomputes
-        on range_models.model_name = last_recomputes.model_name
+    left join latest_recomputes
+        on range_models.model_name = latest_recomputes.model_name
     cross join delivery_window
     cross join first_changed_month
 

@@ -124,8 +124,8 @@ member_rows as (
 
 -- An indicator has a dimension when at least one of its component rows has a member. An
 -- incremental build adds the dimensions of the months it keeps; a dimension that a delivery
--- brings or takes away would change those months too, which the tests
--- assert_breakdown_dimensions_cover_every_month and …_have_a_member catch (--full-refresh).
+-- brings or takes away would change those months too, which the singular
+-- test assert_breakdown_dimensions_hold_in_every_month catches (then --full-refresh).
 indicator_dimensions as (
 
     select distinct

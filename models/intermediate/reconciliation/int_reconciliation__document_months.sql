@@ -5,17 +5,74 @@
 -- wherever it breaks (seed reconciliation_break_reasons, in order of precedence). Which
 -- rows are breaks depends on the reconciliation's basis (flow: the month; balance:
 -- cumulative to month-end) and is decided in fct_reconciliation_breaks.
+-- Built incrementally (macro recompute_months, strategy recompute_documents): a build
+-- recomputes every month of each document with a posting, or a row of the previous build,
+-- in a recomputed month, since its totals and its break reason span all its months.
+{{ depends_on_recompute_months() }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_documents',
+    recompute_key=['reconciliation_code', 'company_code', 'document_type', 'document_key'],
+    on_schema_change='fail') }}
 with
 
-subledger_postings as (
+all_subledger_postings as (
 
     select * from {{ ref('int_reconciliation__subledger_postings') }}
 
 ),
 
-gl_postings as (
+all_gl_postings as (
 
     select * from {{ ref('int_reconciliation__gl_postings') }}
+
+),
+{%- if is_incremental() %}
+
+-- the documents an incremental build recomputes: with a posting, or a row of the previous
+-- build, in a recomputed month
+recomputed_documents as (
+
+    select reconciliation_code, company_code, document_type, document_id as document_key
+    from all_subledger_postings
+    where {{ in_recompute_months('month_start') }}
+    union
+    select reconciliation_code, company_code, document_type, document_key
+    from all_gl_postings
+    where {{ in_recompute_months('month_start') }}
+    union
+    select reconciliation_code, company_code, document_type, document_key
+    from {{ this }}
+    where {{ in_recompute_months('month_start') }}
+
+),
+{%- endif %}
+
+subledger_postings as (
+
+    select all_subledger_postings.*
+    from all_subledger_postings
+    {%- if is_incremental() %}
+    inner join recomputed_documents
+        on all_subledger_postings.reconciliation_code = recomputed_documents.reconciliation_code
+        and all_subledger_postings.company_code = recomputed_documents.company_code
+        and all_subledger_postings.document_type = recomputed_documents.document_type
+        and all_subledger_postings.document_id = recomputed_documents.document_key
+    {%- endif %}
+
+),
+
+gl_postings as (
+
+    select all_gl_postings.*
+    from all_gl_postings
+    {%- if is_incremental() %}
+    inner join recomputed_documents
+        on all_gl_postings.reconciliation_code = recomputed_documents.reconciliation_code
+        and all_gl_postings.company_code = recomputed_documents.company_code
+        and all_gl_postings.document_type = recomputed_documents.document_type
+        and all_gl_postings.document_key = recomputed_documents.document_key
+    {%- endif %}
 
 ),
 

@@ -1,11 +1,13 @@
 -- Grain: one row per reconciliation, company, document key, GL journal and month: the
 -- journal's amount on the reconciliation's GL accounts (its lines in
 -- int_reconciliation__gl_lines), per the document it names.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 reconciled_lines as (
 
     select * from {{ ref('int_reconciliation__gl_lines') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

@@ -2,11 +2,13 @@
 -- (reconciliation_code, company_code, document_type, document_id, month_start): the
 -- document's effect on the business side of the reconciliation in that month, in CNY, the
 -- sum of its delivered records (int_reconciliation__subledger_records).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 subledger_records as (
 
     select * from {{ ref('int_reconciliation__subledger_records') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

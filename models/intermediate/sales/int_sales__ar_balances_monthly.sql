@@ -4,6 +4,9 @@
 -- count negative. Only the months in which a document is open are generated: its movements
 -- are cumulated per month with a window, and each balance is spread over the month-ends
 -- until its next movement.
+-- Built incrementally (macro recompute_months): every invoice's balances from all its
+-- movements, spread over the recomputed months only.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 invoices as (
@@ -27,6 +30,7 @@ write_offs as (
 sales_months as (
 
     select * from {{ ref('int_calendar__sales_months') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

@@ -3,6 +3,10 @@
 -- Lifetime value = Σ gross_margin (CNY) of the customer's invoices and credit notes of
 -- the company up to the month − Σ write-offs (CNY) on those invoices up to the month-end.
 -- Monthly changes are cumulated with a window over the customer's months.
+-- Built incrementally (macro recompute_months): the running balances are computed over every
+-- month and only the recomputed months are written (an opening balance from the model's own
+-- previous month would spare the rest; DECISIONLOG).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 invoices as (
@@ -164,6 +168,7 @@ final as (
 
     from cumulated
     where month_start >= first_document_month
+        and {{ in_recompute_months('month_start') }}
 
 )
 

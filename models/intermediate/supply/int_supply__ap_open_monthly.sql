@@ -3,6 +3,10 @@
 -- the supplier ledger while it stays open. Open amount at month-end = gross − payments up to
 -- that day, CNY at the invoice's rate (charter, dpo). Months after final settlement carry
 -- 0 and have no row; balances are carried forward, never summed across months.
+-- Built incrementally (macro recompute_months): the running balances are computed over every
+-- month and only the recomputed months are written (an opening balance from the model's own
+-- previous month would spare the rest; DECISIONLOG).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 supplier_invoices as (
@@ -159,6 +163,7 @@ final as (
         due_date
 
     from balances
+    where {{ in_recompute_months('month_start') }}
 
 )
 

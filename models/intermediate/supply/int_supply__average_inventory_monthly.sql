@@ -3,11 +3,13 @@
 -- month-end + at the month-end) / 2 (charter, inventory_turnover and dio); it is linear, so
 -- Σ over products and warehouses gives a company's average inventory. Assembled with the
 -- sales area's cogs into inventory_turnover and dio in models/marts/metrics.
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 inventory_balances as (
 
     select * from {{ ref('int_supply__inventory_balance_monthly') }}
+    where {{ in_recompute_months('month_start') }}
 
 ),
 

@@ -3,6 +3,10 @@
 -- a month-end = Σ quantity × unit_cost of all movements up to that day (charter,
 -- inventory_value): movements are summed per month first, then accumulated over months, so
 -- no movement is joined to more than its own month.
+-- Built incrementally (macro recompute_months): the running balances are computed over every
+-- month and only the recomputed months are written (an opening balance from the model's own
+-- previous month would spare the rest; DECISIONLOG).
+{{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
 movements as (
@@ -119,6 +123,7 @@ final as (
         days_in_month
 
     from with_previous
+    where {{ in_recompute_months('month_start') }}
 
 )
 

@@ -19,6 +19,7 @@ final as (
 
         -- dates and timestamps
         recompute_from_month,
+        last_month,
         changes_through,
         recorded_at
 
