@@ -1,7 +1,8 @@
-"""Incremental builds equal a full refresh: after a sequence of deliveries (a normal day, a late
-delta to an old month, a stale version that must lose, a resent file, a snapshot that drops a
-key), every table of the warehouse holds the same rows as after a full refresh of the same
-raw layer (yecai compare: row for row, duplicates counted)."""
+"""Incremental builds equal a full refresh: after each delivery of a sequence (a normal day, a
+late delta to an old month and a stale version that must lose; a resent file and a snapshot that
+drops a key; changes to the newest documents), every table of the warehouse holds the same rows
+as after a full refresh of the same raw layer (yecai compare: row for row, duplicates counted),
+and the month-range models recomputed only the months the delivery can change."""
 
 from __future__ import annotations
 
@@ -77,6 +78,27 @@ def day_two(database: Path, landing: Path, original_landing: Path) -> str:
     return dropped
 
 
+def day_three(database: Path, landing: Path) -> pd.Timestamp:
+    """A normal day of the newest month: a changed receipt application, invoice line and
+    shipment, each the newest of its extract. Returns the earliest month they are dated in."""
+    application = current(database, "ar_receipt_applications", "true order by applied_date desc, receipt_id limit 1")
+    application["applied_amount"], application["updated_at"] = application["applied_amount"] / 2, "2027-01-03 09:00:00"
+    deliver(landing, "ar_receipt_applications", "ar_receipt_applications__20270103__001.csv", application)
+
+    line = current(database, "bil_invoice_lines", "invoice_id = (select invoice_id from raw.bil_invoices "
+                   "order by invoice_date desc, invoice_id limit 1) order by line_no limit 1")
+    line["net_amount"], line["updated_at"] = line["net_amount"] * 2, "2027-01-03 10:00:00"
+    deliver(landing, "bil_invoice_lines", "bil_invoice_lines__20270103__001.csv", line)
+
+    shipment = current(database, "wms_shipments", "true order by ship_date desc, shipment_id limit 1")
+    shipment["quantity"], shipment["updated_at"] = shipment["quantity"] + 1, "2027-01-03 11:00:00"
+    deliver(landing, "wms_shipments", "wms_shipments__20270103__001.csv", shipment)
+    dated = rows(database, "select least((select max(applied_date) from raw.ar_receipt_applications), "
+                 "(select max(invoice_date) from raw.bil_invoices), "
+                 "(select max(ship_date) from raw.wms_shipments)) as d")
+    return pd.Timestamp(dated["d"].iloc[0]).to_period("M").to_timestamp()
+
+
 def load(landing: Path, database: Path) -> dict[str, int]:
     report = ingest(landing, database, progress=False)
     assert report.exit_code == 0, report.summary_text()
@@ -149,3 +171,12 @@ def test_incremental_builds_equal_a_full_refresh(demo_warehouse, demo_data, tmp_
     # a snapshot delivery (suppliers) acts on every month
     assert set(recomputed_months(database).values()) == {pd.Timestamp("1900-01-01")}
     assert_equals_full_refresh(database, tmp_path / "full_refresh_day_two")
+
+    newest_month = day_three(database, landing)
+    assert load(landing, database) == {"loaded": 3}
+    build_incrementally(database)
+    # the chains of three of the newest documents reach back a few months, not to the start
+    months = recomputed_months(database)
+    assert all(pd.Timestamp(month) <= newest_month for month in months.values()), months
+    assert pd.Timestamp(months["metric_values"]) > pd.Timestamp(earliest) + pd.DateOffset(years=2), months
+    assert_equals_full_refresh(database, tmp_path / "full_refresh_day_three")
