@@ -111,11 +111,15 @@ SHARED_MODEL_EXTRACTS = {
 
 
 def graph_upstream(manifest: dict, unique_id: str) -> tuple[set[str], set[str]]:
-    """The models and the sources (extract name, else identifier) upstream of a node."""
+    """The models and the sources (extract name, else identifier) upstream of a node. A model
+    marked meta build_control (int_changes__recompute_months: which months an incremental build
+    recomputes) decides when a model builds, not what it holds, and is not followed."""
     nodes = {**manifest["nodes"], **manifest["semantic_models"], **manifest["metrics"]}
     models, sources, todo = set(), set(), [unique_id]
     while todo:
         for parent in nodes[todo.pop()]["depends_on"]["nodes"]:
+            if (nodes.get(parent, {}).get("config") or {}).get("meta", {}).get("build_control"):
+                continue
             if parent.startswith("source."):
                 source = manifest["sources"][parent]
                 sources.add(source["config"]["meta"].get("extract") or source["identifier"])
