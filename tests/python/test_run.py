@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -44,6 +45,7 @@ def test_run_publishes_and_records_every_stage(first_run):
     for stage in ("[1/6] ingest", "[2/6] build", "[3/6] audit", "[4/6] publish", "[5/6] docs", "[6/6] dashboard"):
         assert stage in result.stdout
     assert "published" in result.stdout and "Data Docs" in result.stdout
+    assert "month-range models recomputed: 34 every month (audit.recompute_log)" in result.stdout  # a first build
     assert (root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
     site = root / "published" / "docs"
     page = (site / "index.html").read_text(encoding="utf-8")
@@ -269,6 +271,10 @@ def test_a_late_delta_to_a_closed_month_is_a_restatement_with_its_document(first
     result = yecai_run(root)
     assert result.returncode == 0, result.stdout[-3000:]  # a warning by default: published and reported
     assert "in closed months (marts.metric_restatements)" in result.stdout
+    # the build recomputed from the invoice's chain on (its order may be a month or two older)
+    [recomputed] = [line for line in result.stdout.splitlines() if "month-range models recomputed:" in line]
+    [month] = re.findall(r"34 from (\d{4}-\d{2})", recomputed)
+    assert "2023-10" <= month <= "2024-03", recomputed
     [line] = [line for line in result.stdout.splitlines() if "closed CN10 2024-03:" in line]
     assert "revenue" in line and f"invoice {invoice}" in line
     run_id, _ = published_state(root)

@@ -5,19 +5,37 @@
 -- metric_values (Σ numerator for sums; customer_lifetime_value: Σ numerator / number of
 -- customers). cash_conversion_cycle has no rows of its own: it is dso + dio − dpo, each
 -- with its documents here.
--- The delivery is joined to the document rows before they are summed, and its columns and
--- the bases (constant per indicator, so per document) are grouped by, not aggregated: a join
--- after the sum has to hold the sum's groups and its own hash table at once, which ran out of
--- memory at SF 10 (and at SF 1 under 1GB); this order spills. Built after fct_metric_components,
--- never beside it: each is a large aggregation over the same document rows.
+-- Only the families whose documents have several rows of one indicator and month (one per
+-- product or customer: invoicing, fulfilment, inventory_turnover) are summed; the others have
+-- one row per document already (their key test would fail otherwise), so they pass through
+-- without an aggregation (at SF 10 the aggregation of every family spilled more than the
+-- disk held: benchmarks/RESULTS.md). The delivery is joined
+-- to the document rows before they are summed, and its columns and the bases (constant per
+-- indicator, so per document) are grouped by, not aggregated: a join after the sum has to hold
+-- the sum's groups and its own hash table at once, which ran out of memory at SF 10 (and at
+-- SF 1 under 1GB); this order spills. Built after fct_metric_components, never beside it.
 -- depends_on: {{ ref('fct_metric_components') }}
+{%- set summed_families = ['int_metric_components__invoicing', 'int_metric_components__fulfilment',
+                           'int_metric_components__inventory_turnover'] %}
+{%- set summed_list = "'" ~ summed_families | join("', '") ~ "'" %}
 {{ config(materialized='incremental', incremental_strategy='recompute_months', on_schema_change='fail') }}
 with
 
-document_components as (
+-- each import reads only its families' models (the filter on component_source prunes the
+-- union of int_metric_components__documents)
+summed_family_documents as (
 
     select * from {{ ref('int_metric_components__documents') }}
-    where {{ in_recompute_months('month_start') }}
+    where component_source in ({{ summed_list }})
+        and {{ in_recompute_months('month_start') }}
+
+),
+
+single_row_family_documents as (
+
+    select * from {{ ref('int_metric_components__documents') }}
+    where component_source not in ({{ summed_list }})
+        and {{ in_recompute_months('month_start') }}
 
 ),
 
@@ -27,50 +45,69 @@ document_deliveries as (
 
 ),
 
-delivered_components as (
+summed_contributions as (
 
     select
-        document_components.metric_code,
-        document_components.company_code,
-        document_components.month_start,
-        document_components.document_type,
-        document_components.document_id,
-        document_components.numerator,
-        document_components.denominator,
-        document_components.numerator_basis,
-        document_components.denominator_basis,
+        summed_family_documents.metric_code,
+        summed_family_documents.company_code,
+        summed_family_documents.month_start,
+        summed_family_documents.document_type,
+        summed_family_documents.document_id,
+        summed_family_documents.numerator_basis,
+        summed_family_documents.denominator_basis,
+        document_deliveries.source_extract,
+        document_deliveries._source_file,
+        document_deliveries._batch_id,
+        document_deliveries._source_row_number,
+        sum(summed_family_documents.numerator) as numerator,
+        sum(summed_family_documents.denominator) as denominator
+    from summed_family_documents
+    left join document_deliveries
+        on summed_family_documents.document_type = document_deliveries.document_type
+        and summed_family_documents.document_id = document_deliveries.document_id
+    group by
+        summed_family_documents.metric_code,
+        summed_family_documents.company_code,
+        summed_family_documents.month_start,
+        summed_family_documents.document_type,
+        summed_family_documents.document_id,
+        summed_family_documents.numerator_basis,
+        summed_family_documents.denominator_basis,
         document_deliveries.source_extract,
         document_deliveries._source_file,
         document_deliveries._batch_id,
         document_deliveries._source_row_number
-    from document_components
+
+),
+
+single_row_contributions as (
+
+    select
+        single_row_family_documents.metric_code,
+        single_row_family_documents.company_code,
+        single_row_family_documents.month_start,
+        single_row_family_documents.document_type,
+        single_row_family_documents.document_id,
+        single_row_family_documents.numerator_basis,
+        single_row_family_documents.denominator_basis,
+        document_deliveries.source_extract,
+        document_deliveries._source_file,
+        document_deliveries._batch_id,
+        document_deliveries._source_row_number,
+        single_row_family_documents.numerator,
+        single_row_family_documents.denominator
+    from single_row_family_documents
     left join document_deliveries
-        on document_components.document_type = document_deliveries.document_type
-        and document_components.document_id = document_deliveries.document_id
+        on single_row_family_documents.document_type = document_deliveries.document_type
+        and single_row_family_documents.document_id = document_deliveries.document_id
 
 ),
 
 contributions as (
 
-    select
-        metric_code,
-        company_code,
-        month_start,
-        document_type,
-        document_id,
-        numerator_basis,
-        denominator_basis,
-        source_extract,
-        _source_file,
-        _batch_id,
-        _source_row_number,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
-    from delivered_components
-    group by
-        metric_code, company_code, month_start, document_type, document_id,
-        numerator_basis, denominator_basis,
-        source_extract, _source_file, _batch_id, _source_row_number
+    select * from summed_contributions
+    union all
+    select * from single_row_contributions
 
 ),
 
