@@ -12,7 +12,7 @@
     Every build of such a model appends one row to the recompute log (recompute_log_relation):
     the months it recomputed (NULL: all, a full build), its last month and the deliveries it
     has taken in (changes_through); int_changes__recompute_months reads it to decide the next
-    build's months, and `yecai run` reports it. See DECISIONLOG, "Incremental builds".
+    build's months, and `yecai run` reports it. See DECISIONLOG, "Month-range incremental models".
 
     Config: recompute_month_column, the model's month column (default month_start).
 -#}

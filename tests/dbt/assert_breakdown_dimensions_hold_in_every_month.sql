@@ -2,7 +2,7 @@
 -- and each has a member somewhere (int_metric_value_breakdowns__company_and_all). True of any
 -- full build by construction; after an incremental build it fails only when a delivery brought
 -- a dimension an indicator never had, or took away its last member, which changes the months
--- the build kept too: run `yecai run --full-refresh` (DECISIONLOG, "Incremental builds").
+-- the build kept too: run `yecai run --full-refresh` (DECISIONLOG, "Month-range incremental models").
 with
 
 breakdowns as (
