@@ -189,3 +189,57 @@
         {'source': ['fin', 'fx_rates'], 'key': ['rate_date', 'currency'], 'dates': ['rate_date'], 'links': []},
     ]) -}}
 {%- endmacro %}
+
+{#- dbt's get_where_subquery, for every data test: a test of a month-range model (strategy
+    recompute_months) reads only the months this invocation recomputed, since the model's other
+    months are the rows earlier builds tested, untouched. Only where that is exact: row-level
+    tests (not_null, accepted_values, relationships) and key tests whose key holds the month
+    column, on the tested model itself (not the `to` side of a relationship). A model not built
+    in this invocation (dbt test alone) or built whole (first build, --full-refresh) logs no
+    recomputed month for it, and every row is read; so does every other test. The test's own
+    `where` config applies as in dbt. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- if config.get('where') -%}
+        {%- do conditions.append(config.get('where')) -%}
+    {%- endif -%}
+    {%- set recomputed = recomputed_months_of_tested_model(relation) -%}
+    {%- if recomputed -%}
+        {%- do conditions.append(recomputed) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where ({{ conditions | join(') and (') }})) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- The predicate of get_where_subquery on a month-range model's recomputed months, or none. -#}
+{% macro recomputed_months_of_tested_model(relation) -%}
+    {%- set test = model -%}
+    {%- set metadata = test.get('test_metadata') or {} -%}
+    {%- set tested = graph.nodes.get(test.get('attached_node') or '') if execute else none -%}
+    {%- if not tested or tested.config.get('incremental_strategy') != 'recompute_months'
+            or relation.identifier != tested.alias -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set month_column = tested.config.get('recompute_month_column', 'month_start') -%}
+    {%- set kwargs = metadata.get('kwargs') or {} -%}
+    {%- set row_level = metadata.get('name') in ['not_null', 'accepted_values', 'relationships'] -%}
+    {%- set keyed_by_month = metadata.get('name') == 'unique_combination_of_columns'
+            and month_column in (kwargs.get('combination_of_columns') or []) -%}
+    {%- if not (row_level or keyed_by_month) -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set predicate -%}
+        {{ month_column }} >= coalesce(
+            (select max(recomputed.recompute_from_month)
+             from {{ recompute_log_relation() }} as recomputed
+             where recomputed.model_name = '{{ tested.alias }}'
+                and recomputed.invocation_id = '{{ invocation_id }}'),
+            cast('1900-01-01' as date))
+    {%- endset -%}
+    {%- do return(predicate) -%}
+{%- endmacro %}
