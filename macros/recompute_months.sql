@@ -163,30 +163,30 @@
 {%- endmacro %}
 
 {#- The delta extracts whose deliveries decide the recomputed months, each with its source
-    (system, entity), primary key, the dates a version acts on, and the documents it links
+    (system, entity), primary key, the earliest date a version acts on, and the documents it links
     (the link columns of stg_build__delivered_versions). A delivery of any other extract (a
     snapshot: master data, accounts, targets) recomputes every month. -#}
 {% macro delivered_version_extracts() -%}
     {{- return([
-        {'source': ['erp', 'sales_orders'], 'key': ['order_id'], 'dates': ['order_date', 'requested_delivery_date'], 'links': ['order_id']},
-        {'source': ['erp', 'sales_order_lines'], 'key': ['order_id', 'line_no'], 'dates': [], 'links': ['order_id']},
-        {'source': ['wms', 'shipments'], 'key': ['shipment_id'], 'dates': ['ship_date'], 'links': ['order_id']},
-        {'source': ['bil', 'invoices'], 'key': ['invoice_id'], 'dates': ['invoice_date', 'due_date'], 'links': ['order_id', 'invoice_id']},
-        {'source': ['bil', 'invoice_lines'], 'key': ['invoice_id', 'line_no'], 'dates': [], 'links': ['order_id', 'invoice_id']},
-        {'source': ['ar', 'receipts'], 'key': ['receipt_id'], 'dates': ['receipt_date'], 'links': ['receipt_id']},
-        {'source': ['ar', 'receipt_applications'], 'key': ['receipt_id', 'invoice_id'], 'dates': ['applied_date'], 'links': ['receipt_id', 'invoice_id']},
-        {'source': ['ar', 'write_offs'], 'key': ['write_off_id'], 'dates': ['write_off_date'], 'links': ['invoice_id']},
-        {'source': ['erp', 'purchase_orders'], 'key': ['po_id'], 'dates': ['po_date', 'expected_date'], 'links': ['po_id']},
-        {'source': ['erp', 'purchase_order_lines'], 'key': ['po_id', 'line_no'], 'dates': [], 'links': ['po_id']},
-        {'source': ['wms', 'goods_receipts'], 'key': ['goods_receipt_id'], 'dates': ['receipt_date'], 'links': ['po_id']},
-        {'source': ['ap', 'supplier_invoices'], 'key': ['supplier_invoice_id'], 'dates': ['invoice_date', 'due_date'], 'links': ['supplier_invoice_id']},
-        {'source': ['ap', 'supplier_invoice_lines'], 'key': ['supplier_invoice_id', 'line_no'], 'dates': [], 'links': ['supplier_invoice_id', 'po_id']},
-        {'source': ['ap', 'payments'], 'key': ['payment_id'], 'dates': ['payment_date'], 'links': ['supplier_invoice_id']},
-        {'source': ['wms', 'inventory_movements'], 'key': ['movement_id'], 'dates': ['movement_date'], 'links': []},
-        {'source': ['mes', 'work_orders'], 'key': ['work_order_id'], 'dates': ['start_date', 'finish_date'], 'links': ['work_order_id']},
-        {'source': ['mes', 'work_order_costs'], 'key': ['cost_id'], 'dates': ['posting_date'], 'links': ['work_order_id']},
-        {'source': ['fin', 'journal_lines'], 'key': ['journal_id', 'line_no'], 'dates': ['posting_date'], 'links': []},
-        {'source': ['fin', 'fx_rates'], 'key': ['rate_date', 'currency'], 'dates': ['rate_date'], 'links': []},
+        {'source': ['erp', 'sales_orders'], 'key': ['order_id'], 'earliest_date': 'least(order_date, requested_delivery_date)', 'links': ['order_id']},
+        {'source': ['erp', 'sales_order_lines'], 'key': ['order_id', 'line_no'], 'earliest_date': 'cast(null as date)', 'links': ['order_id']},
+        {'source': ['wms', 'shipments'], 'key': ['shipment_id'], 'earliest_date': 'ship_date', 'links': ['order_id']},
+        {'source': ['bil', 'invoices'], 'key': ['invoice_id'], 'earliest_date': 'least(invoice_date, due_date)', 'links': ['order_id', 'invoice_id']},
+        {'source': ['bil', 'invoice_lines'], 'key': ['invoice_id', 'line_no'], 'earliest_date': 'cast(null as date)', 'links': ['order_id', 'invoice_id']},
+        {'source': ['ar', 'receipts'], 'key': ['receipt_id'], 'earliest_date': 'receipt_date', 'links': ['receipt_id']},
+        {'source': ['ar', 'receipt_applications'], 'key': ['receipt_id', 'invoice_id'], 'earliest_date': 'applied_date', 'links': ['receipt_id', 'invoice_id']},
+        {'source': ['ar', 'write_offs'], 'key': ['write_off_id'], 'earliest_date': 'write_off_date', 'links': ['invoice_id']},
+        {'source': ['erp', 'purchase_orders'], 'key': ['po_id'], 'earliest_date': 'least(po_date, expected_date)', 'links': ['po_id']},
+        {'source': ['erp', 'purchase_order_lines'], 'key': ['po_id', 'line_no'], 'earliest_date': 'cast(null as date)', 'links': ['po_id']},
+        {'source': ['wms', 'goods_receipts'], 'key': ['goods_receipt_id'], 'earliest_date': 'receipt_date', 'links': ['po_id']},
+        {'source': ['ap', 'supplier_invoices'], 'key': ['supplier_invoice_id'], 'earliest_date': 'least(invoice_date, due_date)', 'links': ['supplier_invoice_id']},
+        {'source': ['ap', 'supplier_invoice_lines'], 'key': ['supplier_invoice_id', 'line_no'], 'earliest_date': 'cast(null as date)', 'links': ['supplier_invoice_id', 'po_id']},
+        {'source': ['ap', 'payments'], 'key': ['payment_id'], 'earliest_date': 'payment_date', 'links': ['supplier_invoice_id']},
+        {'source': ['wms', 'inventory_movements'], 'key': ['movement_id'], 'earliest_date': 'movement_date', 'links': []},
+        {'source': ['mes', 'work_orders'], 'key': ['work_order_id'], 'earliest_date': 'least(start_date, finish_date)', 'links': ['work_order_id']},
+        {'source': ['mes', 'work_order_costs'], 'key': ['cost_id'], 'earliest_date': 'posting_date', 'links': ['work_order_id']},
+        {'source': ['fin', 'journal_lines'], 'key': ['journal_id', 'line_no'], 'earliest_date': 'posting_date', 'links': []},
+        {'source': ['fin', 'fx_rates'], 'key': ['rate_date', 'currency'], 'earliest_date': 'rate_date', 'links': []},
     ]) -}}
 {%- endmacro %}
 

@@ -13,21 +13,30 @@ breakdowns as (
 
 indicator_months as (
 
-    select distinct metric_code, month, company_code
+    select distinct
+        metric_code,
+        month,
+        company_code
     from breakdowns
 
 ),
 
 indicator_dimensions as (
 
-    select distinct metric_code, dimension
+    select distinct
+        metric_code,
+        dimension
     from breakdowns
 
 ),
 
 present as (
 
-    select distinct metric_code, month, company_code, dimension
+    select distinct
+        metric_code,
+        month,
+        company_code,
+        dimension
     from breakdowns
 
 ),

@@ -8,7 +8,12 @@
 -- Derived indicators (cash_conversion_cycle) have no breakdown. The rows of
 -- metric_value_breakdowns and metric_value_breakdowns_all_companies, computed once. Built
 -- incrementally from the first month a delivery changes (macro recompute_months).
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 {# (dimension, member column, member name column) #}
 {%- set dimensions = [
     ('customer_segment', 'customer_segment', 'customer_segment'),

@@ -9,7 +9,12 @@
 -- never from the company values. Built incrementally from the first month a delivery changes
 -- (macro recompute_months): the dense frame's bounds come from every month, the values from
 -- the recomputed ones.
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 with
 
 components as (

@@ -1,6 +1,11 @@
 -- Grain: one row per indicator × month × company × dimension × member (companies only;
 -- the all-companies breakdowns are in metric_value_breakdowns_all_companies).
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 with
 
 breakdowns_by_scope as (

@@ -1,6 +1,11 @@
 -- Grain: one row per indicator × month × dimension × member over all companies (company_code
 -- 'ALL'), computed from every company's component rows.
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 with
 
 breakdowns_by_scope as (

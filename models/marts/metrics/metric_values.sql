@@ -2,7 +2,12 @@
 -- which add up (Σ over companies is the group's value for a sum indicator). The
 -- all-companies values are in metric_values_all_companies, never in this table, so a BI
 -- tool's default SUM cannot count the group twice.
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 with
 
 values_by_scope as (

@@ -1,6 +1,11 @@
 -- Grain: one row per indicator × month: the all-companies (group) value, company_code
 -- 'ALL', computed from every company's component rows (Σ/Σ), never from the company values.
-{{ config(materialized='incremental', incremental_strategy='recompute_months', recompute_month_column='month', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_months',
+    recompute_month_column='month',
+    on_schema_change='fail'
+) }}
 with
 
 values_by_scope as (

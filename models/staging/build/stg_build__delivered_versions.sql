@@ -19,48 +19,32 @@ delivery_window as (
 
 ),
 
-{%- for extract in delivered_version_extracts() %}
-
-{{ extract.source[0] }}_{{ extract.source[1] }} as (
-
-    select * from {{ source(extract.source[0], extract.source[1]) }}
-
-),
-{%- endfor %}
-
 versions as (
-{%- for extract in delivered_version_extracts() %}
-    {%- set relation = extract.source[0] ~ '_' ~ extract.source[1] %}
+    {%- for extract in delivered_version_extracts() %}
+        {%- set relation = extract.source | join('_') %}
 
-    select
-        '{{ relation }}' as extract_name,
-        {%- if extract.dates | length == 0 %}
-        cast(null as date) as earliest_date,
-        {%- elif extract.dates | length == 1 %}
-        {{ extract.dates[0] }} as earliest_date,
-        {%- else %}
-        least({{ extract.dates | join(', ') }}) as earliest_date,
-        {%- endif %}
-        {%- for link in link_columns %}
-        {{ link if link in extract.links else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as {{ link }},
-        {%- endfor %}
-        _source_file,
-        _source_row_number,
-        _loaded_at
-    from {{ relation }}
-    where exists (
-        select 1
-        from {{ relation }} as delivered
-        where delivered._loaded_at > (select changes_since from delivery_window)
-            {%- for column in extract.key %}
-            and delivered.{{ column }} = {{ relation }}.{{ column }}
+        select
+            '{{ relation }}' as extract_name,
+            {{ extract.earliest_date }} as earliest_date,
+            {%- for link in link_columns %}
+                {{ link if link in extract.links else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as {{ link }},
             {%- endfor %}
-    )
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-{%- endfor %}
+            _source_file,
+            _source_row_number,
+            _loaded_at
+        from {{ source(extract.source[0], extract.source[1]) }} as {{ relation }}
+        where exists (
+                select 1
+                from {{ source(extract.source[0], extract.source[1]) }} as delivered
+                where delivered._loaded_at > (select delivery_window.changes_since from delivery_window)
+                    {%- for column in extract.key %}
+                        and delivered.{{ column }} = {{ relation }}.{{ column }}
+                    {%- endfor %}
+            )
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
@@ -70,7 +54,7 @@ final as (
         -- ids
         extract_name,
         {%- for link in link_columns %}
-        {{ link }},
+            {{ link }},
         {%- endfor %}
 
         -- dates
