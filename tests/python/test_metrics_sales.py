@@ -205,6 +205,43 @@ def test_fct_shipments_ties_back_to_staging_per_month(warehouse):
     assert np.allclose(merged["quantity_stg"].astype(float), merged["quantity_fct"].astype(float), rtol=0, atol=1e-6)
 
 
+def test_order_lines_carry_what_was_invoiced_credited_and_collected(warehouse, books):
+    """fct_sales_order_lines' billing columns per order line, against its invoice and
+    credit-note lines in the books (int_sales__order_line_billing aggregates them)."""
+    fact = _query(warehouse, """
+        select order_id, line_no as order_line_no,
+               cast(invoiced_quantity as double) as invoiced_quantity,
+               cast(credited_quantity as double) as credited_quantity,
+               cast(net_revenue_cny as double) as net_revenue_cny,
+               cast(invoiced_gross_amount_cny as double) as invoiced_gross_amount_cny,
+               cast(collected_gross_amount_cny as double) as collected_gross_amount_cny,
+               last_collection_date
+        from marts.fct_sales_order_lines""").set_index(["order_id", "order_line_no"]).sort_index()
+    lines = books.invoice_lines.copy()
+    is_invoice = lines["invoice_type"] == "invoice"
+    collection = books.collections.set_index("invoice_id")["applied_date"]
+    lines["collection_date"] = lines["invoice_id"].map(collection)
+    gross_cny = (lines["net_amount"] + lines["tax_amount"].fillna(0.0)) * lines["rate"]
+    lines["invoiced_quantity"] = lines["quantity"].where(is_invoice, 0.0)
+    lines["credited_quantity"] = lines["quantity"].where(~is_invoice, 0.0)
+    lines["invoiced_gross_amount_cny"] = gross_cny.where(is_invoice, 0.0)
+    lines["collected_gross_amount_cny"] = gross_cny.where(is_invoice & lines["collection_date"].notna(), 0.0)
+    per_line = lines.groupby(["order_id", "order_line_no"]).agg(
+        invoiced_quantity=("invoiced_quantity", "sum"), credited_quantity=("credited_quantity", "sum"),
+        net_revenue_cny=("revenue_cny", "sum"), invoiced_gross_amount_cny=("invoiced_gross_amount_cny", "sum"),
+        collected_gross_amount_cny=("collected_gross_amount_cny", "sum"),
+        last_collection_date=("collection_date", "max"))
+    expected = per_line.reindex(fact.index)  # lines naming no known order line are in no row
+    assert expected["invoiced_quantity"].notna().sum() > 0 and (expected["credited_quantity"] > 0).any()
+    for column in ["invoiced_quantity", "credited_quantity", "net_revenue_cny",
+                   "invoiced_gross_amount_cny", "collected_gross_amount_cny"]:
+        assert np.allclose(fact[column], expected[column].fillna(0.0), rtol=1e-9, atol=1e-6), column
+    actual_dates = pd.to_datetime(fact["last_collection_date"])
+    assert (actual_dates.isna() == expected["last_collection_date"].isna()).all()
+    assert (actual_dates.dropna() == expected["last_collection_date"].dropna()).all()
+    assert expected["last_collection_date"].notna().any()
+
+
 def test_fct_invoice_lines_revenue_equals_the_books(warehouse, books):
     fact = _query(warehouse, """
         select company_code, date_trunc('month', invoice_date) as month, sum(cast(revenue_cny as double)) as revenue

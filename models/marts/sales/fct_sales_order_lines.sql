@@ -8,40 +8,9 @@ order_lines as (
 
 ),
 
-invoice_lines as (
+order_line_billing as (
 
-    select * from {{ ref('int_sales__invoice_lines') }}
-
-),
-
-invoice_collections as (
-
-    select * from {{ ref('int_sales__invoice_collections') }}
-
-),
-
-billed_per_line as (
-
-    select
-        invoice_lines.order_id,
-        invoice_lines.order_line_no,
-        sum(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.quantity else 0 end)
-            as invoiced_quantity,
-        sum(case when invoice_lines.invoice_type = 'credit_note' then invoice_lines.quantity else 0 end)
-            as credited_quantity,
-        sum(invoice_lines.revenue_cny) as net_revenue_cny,
-        sum(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.gross_amount_cny else 0 end)
-            as invoiced_gross_amount_cny,
-        sum(case when invoice_collections.is_fully_collected then invoice_lines.gross_amount_cny else 0 end)
-            as collected_gross_amount_cny,
-        min(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.invoice_date end) as first_invoice_date,
-        max(case when invoice_lines.invoice_type = 'invoice' then invoice_lines.invoice_date end) as last_invoice_date,
-        max(invoice_collections.collection_date) as last_collection_date
-    from invoice_lines
-    left join invoice_collections
-        on invoice_lines.invoice_id = invoice_collections.invoice_id
-    where invoice_lines.order_match_status = 'matched'
-    group by invoice_lines.order_id, invoice_lines.order_line_no
+    select * from {{ ref('int_sales__order_line_billing') }}
 
 ),
 
@@ -73,26 +42,26 @@ final as (
         order_lines.shipped_on_time_quantity,
 
         -- invoiced and collected (CNY at each invoice's rate)
-        coalesce(billed_per_line.invoiced_quantity, 0) as invoiced_quantity,
-        coalesce(billed_per_line.credited_quantity, 0) as credited_quantity,
-        coalesce(billed_per_line.net_revenue_cny, 0) as net_revenue_cny,
-        coalesce(billed_per_line.invoiced_gross_amount_cny, 0) as invoiced_gross_amount_cny,
-        coalesce(billed_per_line.collected_gross_amount_cny, 0) as collected_gross_amount_cny,
+        coalesce(order_line_billing.invoiced_quantity, 0) as invoiced_quantity,
+        coalesce(order_line_billing.credited_quantity, 0) as credited_quantity,
+        coalesce(order_line_billing.net_revenue_cny, 0) as net_revenue_cny,
+        coalesce(order_line_billing.invoiced_gross_amount_cny, 0) as invoiced_gross_amount_cny,
+        coalesce(order_line_billing.collected_gross_amount_cny, 0) as collected_gross_amount_cny,
 
         -- dates
         order_lines.order_date,
         order_lines.requested_delivery_date,
         order_lines.first_ship_date,
         order_lines.last_ship_date,
-        billed_per_line.first_invoice_date,
-        billed_per_line.last_invoice_date,
-        billed_per_line.last_collection_date,
+        order_line_billing.first_invoice_date,
+        order_line_billing.last_invoice_date,
+        order_line_billing.last_collection_date,
 
         -- flags
         order_lines.is_order_cancelled,
         order_lines.is_shipped_in_full,
         order_lines.is_fulfilled_on_time_in_full,
-        coalesce(billed_per_line.invoiced_quantity, 0) >= order_lines.ordered_quantity as is_invoiced_in_full,
+        coalesce(order_line_billing.invoiced_quantity, 0) >= order_lines.ordered_quantity as is_invoiced_in_full,
 
         -- lineage: the delivered row, a row of that file in ingest.load_log
         order_lines._source_file,
@@ -100,9 +69,9 @@ final as (
         order_lines._source_row_number
 
     from order_lines
-    left join billed_per_line
-        on order_lines.order_id = billed_per_line.order_id
-        and order_lines.line_no = billed_per_line.order_line_no
+    left join order_line_billing
+        on order_lines.order_id = order_line_billing.order_id
+        and order_lines.line_no = order_line_billing.order_line_no
     {{ fx_rate_join('order_lines.currency', 'order_lines.order_date', 'order_fx') }}
 
 )
