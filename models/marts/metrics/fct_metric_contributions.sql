@@ -65,18 +65,7 @@ summed_contributions as (
     left join document_deliveries
         on summed_family_documents.document_type = document_deliveries.document_type
         and summed_family_documents.document_id = document_deliveries.document_id
-    group by
-        summed_family_documents.metric_code,
-        summed_family_documents.company_code,
-        summed_family_documents.month_start,
-        summed_family_documents.document_type,
-        summed_family_documents.document_id,
-        summed_family_documents.numerator_basis,
-        summed_family_documents.denominator_basis,
-        document_deliveries.source_extract,
-        document_deliveries._source_file,
-        document_deliveries._batch_id,
-        document_deliveries._source_row_number
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11  -- every column but the two sums
 
 ),
 
