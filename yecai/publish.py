@@ -153,8 +153,9 @@ def _build(warehouse: Path, temp_database: Path, parquet_dir: Path, row: dict[st
         counts.update(write_history(con, "pub", previous_database, row, restatements))
         _copy_comments(con, tables)
         for name in counts:
+            # zstd: a third smaller than the default snappy at the same speed (SF 10 journal lines)
             con.execute(f"COPY pub.{_qualified(name)} TO {_literal(parquet_dir / f'{name}.parquet')} "
-                        "(FORMAT parquet)")
+                        "(FORMAT parquet, COMPRESSION zstd)")
         # Checkpointed and detached: the whole release is in the file, with no .wal beside it.
         con.execute("CHECKPOINT pub")
         con.execute("DETACH pub")
