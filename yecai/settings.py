@@ -64,6 +64,21 @@ def published_dir() -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
+def target() -> str:
+    """The dbt target (same variable as profiles.yml): duckdb, spark or published."""
+    return os.environ.get("YECAI_TARGET") or "duckdb"
+
+
+def raw_parquet_dir() -> Path | None:
+    """Where ingestion mirrors the raw layer as Parquet for Spark (ingest/mirror.py):
+    YECAI_RAW_PARQUET_DIR, else data/raw_parquet when the target is spark; None: no mirror."""
+    value = os.environ.get("YECAI_RAW_PARQUET_DIR")
+    if value:
+        path = Path(value)
+        return path if path.is_absolute() else PROJECT_DIR / path
+    return data_dir() / "raw_parquet" if target() == "spark" else None
+
+
 def _raw(variable: str) -> str | None:
     value = os.environ.get(variable)
     return None if value is None or value.strip() == "" else value.strip()

@@ -708,3 +708,83 @@ def test_a_raw_table_that_no_longer_matches_the_contract_stops_the_run(tmp_path:
         con.execute(f"create table raw.{CUST} (customer_id varchar)")
     with pytest.raises(SchemaMismatch, match=f"raw.{CUST} has columns"):
         run(tmp_path)
+
+
+# ------------------------------------------------------------------ the raw layer as Parquet (for Spark)
+
+def mirror_table(folder: Path) -> pa.Table:
+    return pq.read_table(folder)
+
+
+def test_the_parquet_mirror_holds_every_loaded_batch_and_the_ledger(tmp_path: Path, monkeypatch) -> None:
+    mirror = tmp_path / "raw_parquet"
+    monkeypatch.setenv("YECAI_RAW_PARQUET_DIR", str(mirror))
+    landing = tmp_path / "landing"
+    put_csv(landing, f"{SHIP}/{SHIP}__20230131__001.csv", SHIP_HEADER, SHIP_ROWS)
+    put_csv(landing, f"{SHIP}/{SHIP}__20230131__002.csv", SHIP_HEADER, SHIP_ROWS)  # a duplicate
+    put_csv(landing, f"{ORD}/o.csv", ORD_HEADER, [order("SO1"), order("SO2", channel="x"), order("SO3")])
+    put(landing, f"{CUST}/empty.csv", b"")  # refused
+    report = run(tmp_path)
+
+    loaded = q(tmp_path, "select extract_name, batch_id, rows_loaded from ingest.load_log "
+                         "where status = 'loaded' order by extract_name")
+    files = sorted(p.relative_to(mirror).as_posix() for p in mirror.rglob("*.parquet"))
+    assert files == sorted([f"{extract}/{batch}.parquet" for extract, batch, _ in loaded]
+                           + [f"ingest/{t}.parquet" for t in ("load_failures", "load_log", "quarantine",
+                                                             "snapshot_held_keys")])
+    for extract, batch, rows_loaded in loaded:
+        batch_file = pq.read_table(mirror / extract / f"{batch}.parquet").to_pylist()
+        names = [*CONTRACT[extract].column_names, *LINEAGE_COLUMNS]
+        in_raw = q(tmp_path, f"select {', '.join(names)} from raw.{extract} where _batch_id = ?", [batch])
+        assert len(batch_file) == rows_loaded
+        assert sorted(tuple(row[n] for n in names) for row in batch_file) == sorted(in_raw)
+    assert [(e, r) for e, _, r in loaded] == [(ORD, 2), (SHIP, 3)]  # SO2 is quarantined
+    assert mirror_table(mirror / "ingest" / "load_log.parquet").num_rows == 4
+    assert mirror_table(mirror / "ingest" / "quarantine.parquet").to_pylist()[0]["column_name"] == "channel"
+    assert (report.mirror.batches_written, report.mirror.rows_written) == (2, 5)
+    assert f"Parquet mirror of the raw layer: {mirror} (2 new batch file(s), 5 rows)" in report.summary_text()
+
+    again = run(tmp_path)
+    assert (again.mirror.batches_written, again.mirror.rows_written) == (0, 0)
+
+
+def test_a_mirror_cut_short_is_completed_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
+    mirror = tmp_path / "raw_parquet"
+    monkeypatch.setenv("YECAI_RAW_PARQUET_DIR", str(mirror))
+    put_csv(tmp_path / "landing", f"{SHIP}/s.csv", SHIP_HEADER, SHIP_ROWS)
+    put_csv(tmp_path / "landing", f"{ORD}/o.csv", ORD_HEADER, [order("SO1")])
+    run(tmp_path)
+    [batch_file] = (mirror / SHIP).glob("*.parquet")
+    expected = pq.read_table(batch_file)
+    batch_file.unlink()  # killed before this batch was written, while writing its temp file
+    leftover = mirror / SHIP / f".{batch_file.name}.tmp"
+    leftover.write_bytes(b"half a file")
+
+    report = run(tmp_path)
+    assert (report.mirror.batches_written, report.mirror.rows_written) == (1, 3)
+    assert pq.read_table(batch_file).equals(expected) and not leftover.exists()
+
+
+def test_a_batch_the_raw_table_no_longer_holds_whole_stops_the_mirror(tmp_path: Path, monkeypatch) -> None:
+    mirror = tmp_path / "raw_parquet"
+    put_csv(tmp_path / "landing", f"{SHIP}/s.csv", SHIP_HEADER, SHIP_ROWS)
+    run(tmp_path)  # no mirror kept yet
+    assert not mirror.exists()
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        con.execute(f"delete from raw.{SHIP} where _source_row_number = 2")
+    monkeypatch.setenv("YECAI_RAW_PARQUET_DIR", str(mirror))
+    with pytest.raises(IngestStopped, match=rf"raw.{SHIP} holds 2 rows of batch .* but ingest.load_log says "
+                                            r"3 were loaded; nothing mirrored for it"):
+        run(tmp_path)
+    assert not list(mirror.rglob("*.parquet"))
+
+
+def test_the_spark_target_keeps_the_mirror_in_the_data_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("YECAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("YECAI_RAW_PARQUET_DIR", raising=False)
+    put_csv(tmp_path / "landing", f"{SHIP}/s.csv", SHIP_HEADER, SHIP_ROWS)
+    monkeypatch.setenv("YECAI_TARGET", "duckdb")
+    assert run(tmp_path).mirror is None and not (tmp_path / "data" / "raw_parquet").exists()
+    monkeypatch.setenv("YECAI_TARGET", "spark")
+    assert run(tmp_path).mirror.folder == tmp_path / "data" / "raw_parquet"
+    assert len(list((tmp_path / "data" / "raw_parquet" / SHIP).glob("*.parquet"))) == 1

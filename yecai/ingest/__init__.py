@@ -9,7 +9,8 @@ no-op; see load.py for the ledger rules and validate.py for the value rules.
 Modules: discover (find the files, wait until they are complete) -> files (open one
 regular file safely) -> encoding (text decoding) -> records (records too long to read) ->
 readers (one module per format, into one staging shape) -> validate (shared SQL checks and casts)
--> load (ledger decisions and the per-file transaction) -> report (summary and exit code).
+-> load (ledger decisions and the per-file transaction) -> mirror (the raw layer as Parquet, for
+Spark, when settings.raw_parquet_dir() says so) -> report (summary and exit code).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from yecai.contract import Extract, load_contract
 from yecai.ingest.discover import discover, wait_until_settled
 from yecai.ingest.errors import IngestStopped, first_line
 from yecai.ingest.load import Loader
+from yecai.ingest.mirror import MirrorError, MirrorReport, mirror_raw_layer
 from yecai.ingest.report import FileOutcome, IngestReport
 from yecai.ingest.schema import ensure_schema
 from yecai.warehouse import connect
@@ -77,6 +79,7 @@ def ingest(landing: Path, database: Path, progress: bool = True, settle_seconds:
     try:
         settle = settings.ingest_settle_seconds() if settle_seconds is None else settle_seconds
         max_bad_rows = settings.ingest_max_bad_rows()
+        mirror_folder = settings.raw_parquet_dir()
     except settings.SettingError as error:
         raise IngestStopped(str(error)) from None
     if not landing.is_dir():
@@ -85,12 +88,23 @@ def ingest(landing: Path, database: Path, progress: bool = True, settle_seconds:
     extracts = load_contract()
     con = open_warehouse(database)
     try:
-        return _load_all(con, landing, database, extracts, settle, max_bad_rows, progress)
+        report = _load_all(con, landing, database, extracts, settle, max_bad_rows, progress)
+        if mirror_folder is not None:
+            report.mirror = _mirror(con, extracts, mirror_folder)
+        return report
     except duckdb.OutOfMemoryException as error:
         raise IngestStopped(f"DuckDB ran out of memory (YECAI_MEMORY_LIMIT={settings.memory_limit()}): "
                             f"{first_line(error)}") from error
     finally:
         con.close()
+
+
+def _mirror(con: duckdb.DuckDBPyConnection, extracts: dict[str, Extract], folder: Path) -> MirrorReport:
+    try:
+        return mirror_raw_layer(con, extracts, folder)
+    except (MirrorError, OSError, duckdb.IOException) as error:
+        raise IngestStopped(f"the raw layer was loaded, but its Parquet mirror in {folder} could not be written: "
+                            f"{first_line(error)}; the next run writes what is missing") from error
 
 
 def _load_all(con: duckdb.DuckDBPyConnection, landing: Path, database: Path, extracts: dict[str, Extract],

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yecai.ingest.mirror import MirrorReport
+
 EXIT_CLEAN, EXIT_NOT_CLEAN = 0, 1  # and settings.EXIT_CANNOT_RUN, raised as IngestStopped
 
 
@@ -45,6 +47,7 @@ class IngestReport:
     database: Path
     outcomes: list[FileOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # entries left alone on purpose (discover.py)
+    mirror: MirrorReport | None = None  # the raw layer's Parquet copy, when one is kept (mirror.py)
 
     @property
     def exit_code(self) -> int:
@@ -91,6 +94,9 @@ class IngestReport:
                 lambda o: o.message)
         lines.extend(f"  note: {note}" for note in self.notes)
 
+        if self.mirror:
+            lines.append(f"Parquet mirror of the raw layer: {self.mirror.folder} "
+                         f"({self.mirror.batches_written} new batch file(s), {self.mirror.rows_written:,} rows)")
         lines.append(f"Database: {self.database}")
         lines.append("  select * from ingest.load_log order by loaded_at, source_file;")
         lines.append("  select source_file, source_row_number, column_name, reason, raw_record "
