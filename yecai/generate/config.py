@@ -46,9 +46,9 @@ class DefectRates:
 
 
 # The most business one shard of a run generates at once. A larger run is cut into shards of
-# equal scale, so the generator's memory does not grow with the scale (0.2 peaked at 2.0-2.4 GB,
-# 0.15 at 2.04 GB at SF 10: DECISIONLOG).
-SHARD_SCALE = 0.1
+# equal scale, so the generator's memory does not grow with the scale (0.2 peaked at 2.0-2.4 GB;
+# 0.1 peaked higher at SF 10, 2.52 GB, while writing the deliveries from 100 shards' parts).
+SHARD_SCALE = 0.15
 MAX_SHARDS = 899  # document numbers carry the shard in three digits (util.document_numbers)
 
 
