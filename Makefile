@@ -9,7 +9,7 @@ DUCKDB1 := $(VENV)/duckdb1
 SUPERSET_VENV  ?= .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.yecai-installed
 
-.PHONY: demo test test-fast lint install browser superset clean
+.PHONY: demo test test-fast lint install browser superset spark clean
 
 demo: $(STAMP)
 	$(BIN)/yecai demo
@@ -31,6 +31,10 @@ $(SUPERSET_STAMP): requirements-superset.lock
 	$(SUPERSET_VENV)/bin/pip install --quiet --upgrade pip
 	$(SUPERSET_VENV)/bin/pip install --quiet -r requirements-superset.lock
 	touch $(SUPERSET_STAMP)
+
+# dbt-spark and pyspark, for the spark target of profiles.yml (README, "Moving to Spark").
+spark: $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[spark]'
 
 # The tests that need no built warehouse (under 2 minutes).
 test-fast: $(STAMP)

@@ -18,15 +18,20 @@
 -#}
 
 {#- The log table: written here, read through the source build.recompute_log. -#}
+{#- (Spark has no database above the schema: target.database is undefined there.) -#}
 {% macro recompute_log_relation() -%}
-    {{- return(api.Relation.create(database=target.database, schema='audit', identifier='recompute_log')) -}}
+    {{- return(api.Relation.create(database=target.get('database'), schema='audit', identifier='recompute_log')) -}}
+{%- endmacro %}
+
+{#- on-run-start, before create_recompute_log: its schema. Each hook is one statement (Spark's
+    session cursor runs one statement a call). -#}
+{% macro create_recompute_log_schema() -%}
+    create schema if not exists {{ recompute_log_relation().include(identifier=false) }}
 {%- endmacro %}
 
 {#- on-run-start: the log exists before any model reads or writes it. -#}
 {% macro create_recompute_log() -%}
-    {%- set log = recompute_log_relation() -%}
-    create schema if not exists {{ log.include(identifier=false) }};
-    create table if not exists {{ log }} (
+    create table if not exists {{ recompute_log_relation() }} (
         model_name {{ dbt.type_string() }},
         invocation_id {{ dbt.type_string() }},
         recompute_from_month date,

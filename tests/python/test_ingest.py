@@ -730,8 +730,8 @@ def test_the_parquet_mirror_holds_every_loaded_batch_and_the_ledger(tmp_path: Pa
                          "where status = 'loaded' order by extract_name")
     files = sorted(p.relative_to(mirror).as_posix() for p in mirror.rglob("*.parquet"))
     assert files == sorted([f"{extract}/{batch}.parquet" for extract, batch, _ in loaded]
-                           + [f"ingest/{t}.parquet" for t in ("load_failures", "load_log", "quarantine",
-                                                             "snapshot_held_keys")])
+                           + [f"ingest/{t}/{t}.parquet" for t in ("load_failures", "load_log", "quarantine",
+                                                                  "snapshot_held_keys")])
     for extract, batch, rows_loaded in loaded:
         batch_file = pq.read_table(mirror / extract / f"{batch}.parquet").to_pylist()
         names = [*CONTRACT[extract].column_names, *LINEAGE_COLUMNS]
@@ -739,8 +739,8 @@ def test_the_parquet_mirror_holds_every_loaded_batch_and_the_ledger(tmp_path: Pa
         assert len(batch_file) == rows_loaded
         assert sorted(tuple(row[n] for n in names) for row in batch_file) == sorted(in_raw)
     assert [(e, r) for e, _, r in loaded] == [(ORD, 2), (SHIP, 3)]  # SO2 is quarantined
-    assert mirror_table(mirror / "ingest" / "load_log.parquet").num_rows == 4
-    assert mirror_table(mirror / "ingest" / "quarantine.parquet").to_pylist()[0]["column_name"] == "channel"
+    assert mirror_table(mirror / "ingest" / "load_log").num_rows == 4
+    assert mirror_table(mirror / "ingest" / "quarantine").to_pylist()[0]["column_name"] == "channel"
     assert (report.mirror.batches_written, report.mirror.rows_written) == (2, 5)
     assert f"Parquet mirror of the raw layer: {mirror} (2 new batch file(s), 5 rows)" in report.summary_text()
 

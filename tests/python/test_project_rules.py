@@ -176,3 +176,26 @@ def test_contract_tables_check_not_null_as_a_constraint(manifest):
                 for signature in signatures.get(key, set())
                 if signature[0] == "not_null" and signature[2] is None and signature[3] == "error"]
     assert not repeated, f"blocking not_null tests on contract tables (make them constraints): {repeated}"
+
+
+# SQL that DuckDB runs and Spark does not (or runs differently); a model needing it goes
+# through a dispatched macro (macros/cross_database.sql) or one of dbt's cross-database macros.
+DUCKDB_ONLY = {
+    "a :: cast": r"::",
+    "qualify": r"\bqualify\b",
+    "string_agg / list functions": r"\b(string_agg|list_\w+|array_agg)\s*\(",
+    "strftime / strptime": r"\b(strftime|strptime)\s*\(",
+    "DuckDB date functions": r"\b(date_diff|date_sub|epoch|make_date)\s*\(",
+    "DuckDB regex functions": r"\bregexp_(full_match|matches)\s*\(",
+    "struct literals": r"\bstruct_pack\s*\(|\{\s*'\w+'\s*:",
+    "DuckDB table functions": r"\b(read_csv|read_parquet|generate_series|range)\s*\(",
+}
+
+
+def test_models_use_no_duckdb_only_sql(manifest):
+    found = []
+    for node in models(manifest).values():
+        sql = re.sub(r"--[^\n]*", "", node["raw_code"])  # comments may name anything
+        found += [f"{node['original_file_path']}: {what}" for what, pattern in DUCKDB_ONLY.items()
+                  if re.search(pattern, sql, re.IGNORECASE)]
+    assert not found, found

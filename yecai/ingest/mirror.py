@@ -6,8 +6,10 @@ Layout under the mirror folder (settings.raw_parquet_dir()):
 
     <extract>/<batch_id>.parquet   the rows one loaded delivery added to raw.<extract>, lineage
                                    columns included; written once (a batch never changes)
-    ingest/<table>.parquet         the ledger tables (load_log, quarantine, snapshot_held_keys,
+    ingest/<table>/<table>.parquet the ledger tables (load_log, quarantine, snapshot_held_keys,
                                    load_failures), replaced whole on every run
+
+Every table is a folder, as an engine's table location is.
 
 A file appears under its final name only when complete (written as .<name>.tmp, then renamed),
 so a reader never sees half a batch; a killed run leaves at most that temp file (Spark and
@@ -59,7 +61,7 @@ def mirror_raw_layer(con: duckdb.DuckDBPyConnection, extracts: dict[str, Extract
                               f"but ingest.load_log says {rows_loaded:,} were loaded; nothing mirrored for it")
         batches, rows = batches + 1, rows + written
     for table in LEDGER_TABLES:
-        _write(con, f"select * from ingest.{table}", folder / LEDGER_FOLDER / f"{table}.parquet")
+        _write(con, f"select * from ingest.{table}", folder / LEDGER_FOLDER / table / f"{table}.parquet")
     return MirrorReport(folder=folder, batches_written=batches, rows_written=rows)
 
 

@@ -170,10 +170,13 @@ derived_values as (
         metric_frame.metric_code,
         metric_frame.month_start,
         metric_frame.company_code,
-        case metric_frame.metric_code
-            when 'cash_conversion_cycle'
-                then derivation_inputs.dso + derivation_inputs.dio - derivation_inputs.dpo
-        end as value
+        -- cast back: Spark's decimal sum gives up scale (decimal(38, 8)), DuckDB's widens it
+        cast(
+            case metric_frame.metric_code
+                when 'cash_conversion_cycle'
+                    then derivation_inputs.dso + derivation_inputs.dio - derivation_inputs.dpo
+            end as {{ type_metric_value() }}
+        ) as value
     from metric_frame
     left join derivation_inputs
         on metric_frame.month_start = derivation_inputs.month_start

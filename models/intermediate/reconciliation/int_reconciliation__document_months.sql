@@ -285,8 +285,8 @@ journal_evidence as (
         document_key,
         count(*) as gl_journal_count,
         max(is_duplicate) as has_duplicate_journal,
-        {{ dbt.listagg('journal_id', "', '", 'order by posting_date, journal_id') }} as gl_journal_ids,
-        {{ dbt.listagg('case when is_duplicate = 1 then journal_id end', "', '", 'order by posting_date, journal_id') }}
+        {{ ordered_listagg('journal_id', "', '", ['posting_date', 'journal_id']) }} as gl_journal_ids,
+        {{ ordered_listagg('case when is_duplicate = 1 then journal_id end', "', '", ['posting_date', 'journal_id']) }}
             as duplicate_journal_ids,
         min(posting_date) as first_posting_date,
         max(posting_date) as last_posting_date

@@ -90,7 +90,9 @@ shipped_not_invoiced as (
         product_id,
         currency,
         cast(shipped_quantity - invoiced_quantity as decimal(38, 8)) as gap_quantity,
-        cast(cast(shipped_quantity - invoiced_quantity as decimal(38, 8)) * unit_price as decimal(38, 8))
+        -- quantity × price exact on Spark too: decimal(19, 8) × decimal(18, 8) has 16 decimals,
+        -- decimal(38, 8) × decimal(18, 8) only 6 there
+        cast(cast(shipped_quantity - invoiced_quantity as decimal(19, 8)) * unit_price as decimal(38, 8))
             as gap_amount,
         fx_rate_to_cny as rate_to_cny,
         last_ship_date as document_date
@@ -113,7 +115,7 @@ order_lines_invoiced_not_shipped as (
         product_id,
         currency,
         cast(invoiced_quantity - shipped_quantity as decimal(38, 8)) as gap_quantity,
-        cast(cast(invoiced_quantity - shipped_quantity as decimal(38, 8)) * unit_price as decimal(38, 8))
+        cast(cast(invoiced_quantity - shipped_quantity as decimal(19, 8)) * unit_price as decimal(38, 8))
             as gap_amount,
         fx_rate_to_cny as rate_to_cny,
         last_invoice_date as document_date
@@ -193,7 +195,7 @@ goods_received_not_invoiced as (
             purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8)
         ) as gap_quantity,
         cast(
-            cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8))
+            cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(19, 8))
             * purchase_order_lines.unit_price as decimal(38, 8)
         ) as gap_amount,
         receipt_fx.rate_to_cny,
@@ -237,12 +239,12 @@ final as (
         exceptions.gap_quantity,
         exceptions.gap_amount,
         exceptions.rate_to_cny as fx_rate_to_cny,
-        {{ to_cny('exceptions.gap_amount', 'exceptions') }} as gap_amount_cny,
+        cast({{ to_cny('exceptions.gap_amount', 'exceptions') }} as decimal(38, 16)) as gap_amount_cny,
 
         -- dates: when the gap started, the end of the data, and the age in between
         exceptions.document_date,
         as_of.as_of_date,
-        {{ days_between('exceptions.document_date', 'as_of.as_of_date') }} as age_days
+        cast({{ days_between('exceptions.document_date', 'as_of.as_of_date') }} as {{ dbt.type_bigint() }}) as age_days
 
     from exceptions
     cross join as_of

@@ -10,6 +10,8 @@ ar_balances as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         company_code,
@@ -19,7 +21,7 @@ final as (
         aging_bucket,
 
         -- amounts and counts
-        sum(open_amount_cny) as open_amount_cny,
+        cast(sum(open_amount_cny) as decimal(38, 16)) as open_amount_cny,
         count(*) as open_document_count,
 
         -- dates

@@ -10,6 +10,8 @@ ar_balances as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         invoice_id,
@@ -22,15 +24,15 @@ final as (
         aging_bucket,
 
         -- amounts (signed: credit notes negative)
-        open_amount,
+        cast(open_amount as decimal(38, 8)) as open_amount,
         fx_rate_to_cny,
-        open_amount_cny,
+        cast(open_amount_cny as decimal(38, 16)) as open_amount_cny,
 
         -- dates
         month_end,
         invoice_date,
         due_date,
-        days_past_due,
+        cast(days_past_due as {{ dbt.type_bigint() }}) as days_past_due,
 
         -- flags
         is_overdue

@@ -11,15 +11,17 @@ customer_lifetime_value as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         customer_id,
         company_code,
 
         -- amounts (CNY)
-        cumulative_gross_margin_cny,
-        cumulative_write_off_cny,
-        lifetime_value_cny,
+        cast(cumulative_gross_margin_cny as decimal(38, 16)) as cumulative_gross_margin_cny,
+        cast(cumulative_write_off_cny as decimal(38, 16)) as cumulative_write_off_cny,
+        cast(lifetime_value_cny as decimal(38, 16)) as lifetime_value_cny,
 
         -- dates
         month_end,

@@ -11,6 +11,8 @@ invoice_lines as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         invoice_id,
@@ -36,21 +38,21 @@ final as (
         -- CNY, signed
         fx_rate_to_cny,
         standard_cost,
-        revenue_cny,
-        gross_amount_cny,
-        cogs_cny,
-        gross_margin_cny,
+        cast(revenue_cny as decimal(38, 16)) as revenue_cny,
+        cast(gross_amount_cny as decimal(38, 16)) as gross_amount_cny,
+        cast(cogs_cny as decimal(38, 16)) as cogs_cny,
+        cast(gross_margin_cny as decimal(38, 16)) as gross_margin_cny,
 
         -- billing checks (invoice lines only)
         order_unit_price,
-        cumulative_invoiced_quantity,
-        shipped_quantity_to_date,
+        cast(cumulative_invoiced_quantity as decimal(38, 8)) as cumulative_invoiced_quantity,
+        cast(shipped_quantity_to_date as decimal(38, 8)) as shipped_quantity_to_date,
 
         -- dates
         invoice_date,
         due_date,
         latest_ship_date,
-        ship_to_invoice_days,
+        cast(ship_to_invoice_days as {{ dbt.type_bigint() }}) as ship_to_invoice_days,
 
         -- flags (invoice lines only)
         is_order_line_valid,

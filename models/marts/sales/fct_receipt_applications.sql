@@ -10,6 +10,8 @@ applications as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         receipt_id,
@@ -24,7 +26,7 @@ final as (
         -- amounts
         applied_amount,
         fx_rate_to_cny,
-        applied_amount_cny,
+        cast(applied_amount_cny as decimal(38, 16)) as applied_amount_cny,
 
         -- dates
         applied_date,

@@ -16,6 +16,8 @@ order_line_billing as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         order_lines.order_id,
@@ -32,21 +34,22 @@ final as (
         -- ordered (document currency, and CNY at the order-date rate)
         order_lines.ordered_quantity,
         order_lines.unit_price,
-        order_lines.ordered_net_amount,
+        cast(order_lines.ordered_net_amount as decimal(38, 16)) as ordered_net_amount,
         order_fx.rate_to_cny as fx_rate_to_cny,
-        {{ to_cny('order_lines.ordered_net_amount', 'order_fx') }} as ordered_net_amount_cny,
+        cast({{ to_cny('order_lines.ordered_net_amount', 'order_fx') }} as decimal(38, 16)) as ordered_net_amount_cny,
 
         -- shipped
         order_lines.shipment_count,
-        order_lines.shipped_quantity,
-        order_lines.shipped_on_time_quantity,
+        cast(order_lines.shipped_quantity as decimal(38, 8)) as shipped_quantity,
+        cast(order_lines.shipped_on_time_quantity as decimal(38, 8)) as shipped_on_time_quantity,
 
         -- invoiced and collected (CNY at each invoice's rate)
-        coalesce(order_line_billing.invoiced_quantity, 0) as invoiced_quantity,
-        coalesce(order_line_billing.credited_quantity, 0) as credited_quantity,
-        coalesce(order_line_billing.net_revenue_cny, 0) as net_revenue_cny,
-        coalesce(order_line_billing.invoiced_gross_amount_cny, 0) as invoiced_gross_amount_cny,
-        coalesce(order_line_billing.collected_gross_amount_cny, 0) as collected_gross_amount_cny,
+        cast(coalesce(order_line_billing.invoiced_quantity, 0) as decimal(38, 8)) as invoiced_quantity,
+        cast(coalesce(order_line_billing.credited_quantity, 0) as decimal(38, 8)) as credited_quantity,
+        cast(coalesce(order_line_billing.net_revenue_cny, 0) as decimal(38, 16)) as net_revenue_cny,
+        cast(coalesce(order_line_billing.invoiced_gross_amount_cny, 0) as decimal(38, 16)) as invoiced_gross_amount_cny,
+        cast(coalesce(order_line_billing.collected_gross_amount_cny, 0) as decimal(38, 16))
+            as collected_gross_amount_cny,
 
         -- dates
         order_lines.order_date,

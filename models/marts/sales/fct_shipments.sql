@@ -29,7 +29,9 @@ final as (
         -- dates
         ship_date,
         requested_delivery_date,
-        {{ days_between('requested_delivery_date', 'ship_date') }} as days_after_requested_date,
+        -- cast: Spark's datediff is an int, DuckDB's a bigint
+        cast({{ days_between('requested_delivery_date', 'ship_date') }} as {{ dbt.type_bigint() }})
+            as days_after_requested_date,
 
         -- flags
         is_on_time,

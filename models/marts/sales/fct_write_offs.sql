@@ -10,6 +10,8 @@ write_offs as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         write_off_id,
@@ -25,7 +27,7 @@ final as (
         -- amounts
         amount,
         fx_rate_to_cny,
-        amount_cny,
+        cast(amount_cny as decimal(38, 16)) as amount_cny,
 
         -- dates
         write_off_date,

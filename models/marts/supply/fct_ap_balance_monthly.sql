@@ -11,6 +11,8 @@ ap_open as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         supplier_invoice_id,
@@ -21,10 +23,10 @@ final as (
         currency,
 
         -- amounts
-        invoiced_amount_cny,
-        paid_amount_cny,
-        open_amount,
-        open_amount_cny,
+        cast(invoiced_amount_cny as decimal(38, 16)) as invoiced_amount_cny,
+        cast(paid_amount_cny as decimal(38, 16)) as paid_amount_cny,
+        cast(open_amount as decimal(38, 8)) as open_amount,
+        cast(open_amount_cny as decimal(38, 16)) as open_amount_cny,
 
         -- dates
         month_start,

@@ -13,6 +13,8 @@ inventory_balances as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         product_id,
@@ -22,11 +24,11 @@ final as (
         company_code,
 
         -- quantities and amounts
-        movement_quantity,
-        movement_value_cny,
+        cast(movement_quantity as decimal(38, 8)) as movement_quantity,
+        cast(movement_value_cny as decimal(38, 16)) as movement_value_cny,
         quantity_on_hand,
-        inventory_value_cny,
-        previous_month_end_value_cny,
+        cast(inventory_value_cny as decimal(38, 16)) as inventory_value_cny,
+        cast(previous_month_end_value_cny as decimal(38, 16)) as previous_month_end_value_cny,
 
         -- dates
         month_start,

@@ -11,6 +11,8 @@ movements as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         movement_id,
@@ -26,7 +28,7 @@ final as (
         -- quantities and amounts
         quantity,
         unit_cost,
-        movement_value_cny,
+        cast(movement_value_cny as decimal(38, 16)) as movement_value_cny,
 
         -- dates
         movement_date,

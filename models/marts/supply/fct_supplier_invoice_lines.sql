@@ -17,6 +17,8 @@ three_way_match as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         supplier_invoice_lines.supplier_invoice_id,
@@ -34,15 +36,15 @@ final as (
         supplier_invoice_lines.quantity,
         supplier_invoice_lines.unit_price,
         three_way_match.po_unit_price,
-        three_way_match.cumulative_invoiced_quantity,
-        three_way_match.received_quantity_to_invoice_date,
+        cast(three_way_match.cumulative_invoiced_quantity as decimal(38, 8)) as cumulative_invoiced_quantity,
+        cast(three_way_match.received_quantity_to_invoice_date as decimal(38, 8)) as received_quantity_to_invoice_date,
         supplier_invoice_lines.net_amount,
         supplier_invoice_lines.tax_amount,
         supplier_invoice_lines.gross_amount,
         supplier_invoice_lines.fx_rate_to_cny,
-        supplier_invoice_lines.net_amount_cny,
-        supplier_invoice_lines.tax_amount_cny,
-        supplier_invoice_lines.gross_amount_cny,
+        cast(supplier_invoice_lines.net_amount_cny as decimal(38, 16)) as net_amount_cny,
+        cast(supplier_invoice_lines.tax_amount_cny as decimal(38, 16)) as tax_amount_cny,
+        cast(supplier_invoice_lines.gross_amount_cny as decimal(38, 16)) as gross_amount_cny,
 
         -- dates
         supplier_invoice_lines.invoice_date,

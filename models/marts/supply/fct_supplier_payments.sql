@@ -10,6 +10,8 @@ payments as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         payment_id,
@@ -23,7 +25,7 @@ final as (
         -- amounts
         amount,
         fx_rate_to_cny,
-        amount_cny,
+        cast(amount_cny as decimal(38, 16)) as amount_cny,
 
         -- dates
         payment_date,

@@ -11,6 +11,8 @@ work_orders as (
 
 final as (
 
+    -- the casts give the contract's types on Spark too, whose sums, decimal products and
+    -- datediff are typed differently from DuckDB's
     select
         -- ids
         work_order_id,
@@ -24,10 +26,10 @@ final as (
         planned_quantity,
         completed_quantity,
         scrap_quantity,
-        material_cost,
-        labor_cost,
-        overhead_cost,
-        total_cost,
+        cast(material_cost as decimal(38, 8)) as material_cost,
+        cast(labor_cost as decimal(38, 8)) as labor_cost,
+        cast(overhead_cost as decimal(38, 8)) as overhead_cost,
+        cast(total_cost as decimal(38, 8)) as total_cost,
 
         -- dates
         start_date,
