@@ -53,13 +53,9 @@ def mirror_raw_layer(con: duckdb.DuckDBPyConnection, extracts: dict[str, Extract
         target = folder / extract_name / f"{batch_id}.parquet"
         if target.exists():
             continue
-        written = _write(con, f"select * from raw.{ident(extracts[extract_name].name)} "
-                              f"where _batch_id = {literal(batch_id)}", target)
-        if written != rows_loaded:
-            target.unlink()
-            raise MirrorError(f"raw.{extract_name} holds {written:,} rows of batch {batch_id[:12]}…, "
-                              f"but ingest.load_log says {rows_loaded:,} were loaded; nothing mirrored for it")
-        batches, rows = batches + 1, rows + written
+        query = f"select * from raw.{ident(extracts[extract_name].name)} where _batch_id = {literal(batch_id)}"
+        _write(con, query, target, expected_rows=rows_loaded)
+        batches, rows = batches + 1, rows + rows_loaded
     for table in LEDGER_TABLES:
         _write(con, f"select * from ingest.{table}", folder / LEDGER_FOLDER / table / f"{table}.parquet")
     return MirrorReport(folder=folder, batches_written=batches, rows_written=rows)
@@ -72,11 +68,14 @@ def _loaded_batches(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]
         "where status = 'loaded' and rows_loaded > 0 order by extract_name, loaded_at, source_file").fetchall()
 
 
-def _write(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> int:
-    """COPY `query` to `target` through a temp file; the rows written."""
+def _write(con: duckdb.DuckDBPyConnection, query: str, target: Path, expected_rows: int | None = None) -> None:
+    """COPY `query` to `target` through a temp file, renamed only if it holds `expected_rows`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{_TEMP_PREFIX}{target.name}{_TEMP_SUFFIX}")
     written = con.execute(f"copy ({query}) to {literal(temp)} (format parquet, compression zstd)").fetchone()[0]
+    if expected_rows is not None and written != expected_rows:
+        temp.unlink()
+        raise MirrorError(f"{target.parent.name}: the raw table holds {written:,} rows of batch {target.stem[:12]}…, "
+                          f"but ingest.load_log says {expected_rows:,} were loaded; nothing mirrored for it")
     os.replace(temp, target)
-    return written
 
