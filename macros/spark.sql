@@ -17,9 +17,11 @@
 {% macro spark__register_raw_layer() -%}
     {%- if execute -%}
         {%- set folders = {var('raw_schema'): var('raw_parquet_dir'), 'ingest': var('raw_parquet_dir') ~ '/ingest'} -%}
+        {%- for schema in folders -%}
+            {%- do run_query('create database if not exists ' ~ schema) -%}
+        {%- endfor -%}
         {%- for source in graph.sources.values() if source.schema in folders -%}
             {%- set table = source.schema ~ '.' ~ source.identifier -%}
-            {%- do run_query('create database if not exists ' ~ source.schema) -%}
             {%- do run_query('create table if not exists ' ~ table ~ " using parquet location '"
                              ~ folders[source.schema] ~ '/' ~ source.identifier ~ "'") -%}
             {#- files of new deliveries appear in the folder: list them again -#}

@@ -90,9 +90,7 @@ shipped_not_invoiced as (
         product_id,
         currency,
         cast(shipped_quantity - invoiced_quantity as decimal(38, 8)) as gap_quantity,
-        -- quantity × price exact on Spark too: decimal(19, 8) × decimal(18, 8) has 16 decimals,
-        -- decimal(38, 8) × decimal(18, 8) only 6 there
-        cast(cast(shipped_quantity - invoiced_quantity as decimal(19, 8)) * unit_price as decimal(38, 8))
+        cast(cast(shipped_quantity - invoiced_quantity as decimal(38, 8)) * unit_price as decimal(38, 8))
             as gap_amount,
         fx_rate_to_cny as rate_to_cny,
         last_ship_date as document_date
@@ -115,7 +113,7 @@ order_lines_invoiced_not_shipped as (
         product_id,
         currency,
         cast(invoiced_quantity - shipped_quantity as decimal(38, 8)) as gap_quantity,
-        cast(cast(invoiced_quantity - shipped_quantity as decimal(19, 8)) * unit_price as decimal(38, 8))
+        cast(cast(invoiced_quantity - shipped_quantity as decimal(38, 8)) * unit_price as decimal(38, 8))
             as gap_amount,
         fx_rate_to_cny as rate_to_cny,
         last_invoice_date as document_date
@@ -195,7 +193,7 @@ goods_received_not_invoiced as (
             purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8)
         ) as gap_quantity,
         cast(
-            cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(19, 8))
+            cast(purchase_order_lines.received_quantity - purchase_order_lines.invoiced_quantity as decimal(38, 8))
             * purchase_order_lines.unit_price as decimal(38, 8)
         ) as gap_amount,
         receipt_fx.rate_to_cny,

@@ -88,19 +88,9 @@ balances as (
 
     select
         monthly_flows.*,
-        {{ running_sum('period_movement', 'account_code, company_code') }} as closing_balance
+        {{ running_sum('period_movement', 'account_code, company_code') }} as closing_balance,
+        case when monthly_flows.normal_balance = 'credit' then -1 else 1 end as normal_sign
     from monthly_flows
-
-),
-
-opening_balances as (
-
-    -- the closing balance narrowed first: Spark types decimal(38, 8) − decimal(29, 8) with 7
-    -- decimals, and rounds
-    select
-        balances.*,
-        cast(balances.closing_balance as decimal(37, 8)) - balances.period_movement as opening_balance
-    from balances
 
 ),
 
@@ -117,29 +107,22 @@ final as (
         account_role,
         normal_balance,
 
-        -- amounts (CNY): debit − credit, then in the normal-balance sign, by negation: Spark
-        -- types decimal(38, 8) × −1 with 6 decimals. Cast to the contract's types, which Spark
-        -- does not infer (its sum adds 10 digits of precision, DuckDB's gives 38).
+        -- amounts (CNY): debit − credit, then in the normal-balance sign; cast to the contract's
+        -- types, which Spark does not infer (its sum adds 10 digits of precision, DuckDB's gives 38)
         cast(period_debit_amount as decimal(38, 8)) as period_debit_amount,
         cast(period_credit_amount as decimal(38, 8)) as period_credit_amount,
         cast(period_movement as decimal(38, 8)) as period_movement,
-        cast(opening_balance as decimal(38, 8)) as opening_balance,
+        cast(closing_balance - period_movement as decimal(38, 8)) as opening_balance,
         cast(closing_balance as decimal(38, 8)) as closing_balance,
-        cast(
-            case when normal_balance = 'credit' then -period_movement else period_movement end as decimal(38, 8)
-        ) as period_movement_normal,
-        cast(
-            case when normal_balance = 'credit' then -opening_balance else opening_balance end as decimal(38, 8)
-        ) as opening_balance_normal,
-        cast(
-            case when normal_balance = 'credit' then -closing_balance else closing_balance end as decimal(38, 8)
-        ) as closing_balance_normal,
+        cast(normal_sign * period_movement as decimal(38, 8)) as period_movement_normal,
+        cast(normal_sign * (closing_balance - period_movement) as decimal(38, 8)) as opening_balance_normal,
+        cast(normal_sign * closing_balance as decimal(38, 8)) as closing_balance_normal,
 
         -- dates
         month_start,
         month_end
 
-    from opening_balances
+    from balances
 
 )
 

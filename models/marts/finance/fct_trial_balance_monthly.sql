@@ -48,21 +48,18 @@ year_results as (
 normal_sign_totals as (
 
     -- each total positive in its normal sign; the P&L accounts' cumulative balance
-    -- (credit − debit) is every result so far: what precedes this year is retained earnings.
-    -- Totals narrowed to decimal(33, 8) so that the sums and differences of them below stay
-    -- exact on Spark, which gives a result beyond 38 digits fewer than 8 decimals and rounds.
+    -- (credit − debit) is every result so far: what precedes this year is retained earnings
     select
         company_code,
         month_start,
         month_end,
-        cast(period_debit_amount as decimal(33, 8)) as period_debit_amount,
-        cast(period_credit_amount as decimal(33, 8)) as period_credit_amount,
-        cast(asset_balance as decimal(33, 8)) as total_assets,
-        -cast(liability_balance as decimal(33, 8)) as total_liabilities,
-        -cast(equity_balance as decimal(33, 8)) as total_equity,
-        -cast(profit_and_loss_balance as decimal(33, 8))
-        - cast(current_year_result as decimal(33, 8)) as retained_earnings,
-        cast(current_year_result as decimal(33, 8)) as current_year_result
+        period_debit_amount,
+        period_credit_amount,
+        asset_balance as total_assets,
+        -liability_balance as total_liabilities,
+        -equity_balance as total_equity,
+        -profit_and_loss_balance - current_year_result as retained_earnings,
+        current_year_result
     from year_results
 
 ),

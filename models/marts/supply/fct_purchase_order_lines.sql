@@ -60,10 +60,8 @@ final as (
         -- quantities and amounts (document currency)
         purchase_order_lines.ordered_quantity,
         purchase_order_lines.unit_price,
-        -- quantity × price exact on Spark too: decimal(19, 8) × decimal(18, 8) has 16 decimals,
-        -- decimal(38, 8) × decimal(18, 8) only 6 there
         cast(
-            cast(purchase_order_lines.ordered_quantity as decimal(19, 8)) * purchase_order_lines.unit_price
+            cast(purchase_order_lines.ordered_quantity as decimal(38, 8)) * purchase_order_lines.unit_price
             as decimal(38, 16)
         ) as ordered_amount,
         cast(coalesce(received.received_quantity, 0) as decimal(38, 8)) as received_quantity,
