@@ -8,6 +8,7 @@ DUCKDB1 := $(VENV)/duckdb1
 # Apache Superset in its own venv (it pins SQLAlchemy 1.4), for the BI-tool test.
 SUPERSET_VENV  ?= .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.yecai-installed
+SPARK_STAMP    := $(VENV)/.yecai-spark-installed
 
 .PHONY: demo test test-fast lint install browser superset spark clean
 
@@ -15,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/yecai demo
 
 # Two workers (pytest-xdist): the longest main-job tests on one, the rest on the other (tests/python/conftest.py).
-test: $(STAMP) browser superset
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: $(STAMP) browser superset spark
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=5
 
 # Chromium and CJK fonts from Debian, for the test that opens the docs site headless.
 browser:
@@ -32,9 +33,15 @@ $(SUPERSET_STAMP): requirements-superset.lock
 	$(SUPERSET_VENV)/bin/pip install --quiet -r requirements-superset.lock
 	touch $(SUPERSET_STAMP)
 
-# dbt-spark and pyspark, for the spark target of profiles.yml (README, "Moving to Spark").
-spark: $(STAMP)
+# dbt-spark and pyspark, and Java 17 from Debian, for the spark target of profiles.yml (README,
+# "Moving to Spark") and the test that compares the main job on Spark with DuckDB's.
+spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP)
+	@command -v java >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[spark]'
+	touch $(SPARK_STAMP)
 
 # The tests that need no built warehouse (under 2 minutes).
 test-fast: $(STAMP)

@@ -18,6 +18,10 @@ extract delivers again, as a new CSV file, the rows of the last day its latest C
 (the same versions, so no value changes: the cost of the keys a day touches). Targets of issue 13:
 SF 1 main job ≤ 150 s at ≤ 4 GB; one day at SF 1 ≤ 20 s; generator ≤ 2 GB at any scale. Linux
 only (/proc).
+
+On Spark (issue 14): the same with YECAI_TARGET=spark (and YECAI_SPARK_MASTER=local[2] for two
+cores) and --no-build-floor (the floor replays DuckDB SQL). Spark's JVMs are children of dbt and
+of this process, so their memory is in the peaks.
 """
 
 from __future__ import annotations

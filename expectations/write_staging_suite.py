@@ -218,7 +218,7 @@ def accounting_expectations(contract: dict[str, Extract], models: dict[str, str]
             # macros/current_version.sql: every key of the newest delivery, and every key whose row
             # there was quarantined (ingest.snapshot_held_keys) and that an earlier delivery has
             newest = f"(select max(_source_file) from {raw})"
-            held = " and ".join(f"cast(r.{column} as varchar) = h.key_{n + 1}"
+            held = " and ".join(f"cast(r.{column} as string) = h.key_{n + 1}"
                                 for n, column in enumerate(extract.primary_key))
             rows = (f"select distinct {key} from {raw} where _source_file = {newest} union "
                     f"select distinct {', '.join(f'r.{c}' for c in extract.primary_key)} from {raw} r "

@@ -128,13 +128,23 @@ def build(dbt_args: tuple[str, ...]) -> None:
 @_path_option("--database", settings.warehouse_path, "Warehouse DuckDB file to audit.")
 @click.option("--data-docs/--no-data-docs", default=True, show_default=True)
 def audit(database: Path | None, data_docs: bool) -> None:
-    """Run the quality gate (expectations/) on the warehouse without publishing.
+    """Run the quality gate (expectations/) on the warehouse without publishing (with
+    YECAI_TARGET=spark: on the Spark build, through GX's Spark engine).
 
     Exit status 0: nothing blocking failed. 1: some blocking expectation failed.
     """
-    from yecai.quality.gate import run_gate
+    from yecai.quality.gate import run_gate, run_gate_on_spark
 
-    report = run_gate(database or settings.warehouse_path(), settings.data_dir() / "gx", data_docs=data_docs)
+    if settings.target() == "spark":
+        from yecai.spark import SparkUnavailable, spark_session
+
+        try:
+            with spark_session() as session:
+                report = run_gate_on_spark(session, settings.data_dir() / "gx", data_docs=data_docs)
+        except SparkUnavailable as error:
+            _fail(f"yecai audit: cannot run: {error}")
+    else:
+        report = run_gate(database or settings.warehouse_path(), settings.data_dir() / "gx", data_docs=data_docs)
     click.echo(report.summary_text())
     sys.exit(0 if report.publishable else 1)
 

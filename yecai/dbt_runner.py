@@ -82,6 +82,9 @@ def hide_internal_metrics(semantic_manifest: Path) -> None:
         partial.replace(semantic_manifest)
 
 
+# Lines of output shown when dbt fails before it logs an error event.
+CRASH_LINES = 20
+
 # dbt's JSON log events that mark a finished node (model, test, seed, unit test).
 _NODE_RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult",
                        "LogSnapshotResult"}
@@ -108,6 +111,7 @@ def build_with_progress(database: Path | None = None, progress: bool = True,
     command = _dbt_command(["--log-format", "json", "build", "--exclude-resource-type", "unit_test",
                             *(["--full-refresh"] if full_refresh else [])])
     errors: list[str] = []
+    other_output: list[str] = []  # not dbt's events: Spark's JVM log, or a crash before dbt logged
     with subprocess.Popen(command, cwd=settings.PROJECT_DIR, env=dbt_env(database), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                           preexec_fn=_die_with_parent) as process, \
@@ -117,12 +121,14 @@ def build_with_progress(database: Path | None = None, progress: bool = True,
             try:
                 info = json.loads(line)["info"]
             except (ValueError, KeyError):
-                errors.append(line.rstrip())  # not a dbt event: a crash before logging started
+                other_output.append(line.rstrip())
                 continue
             if info["name"] in _NODE_RESULT_EVENTS:
                 bar.update(1)
             if info["level"] == "error":
                 errors.append(info["msg"])
+    if process.returncode != 0 and not errors:  # dbt failed before it could log why
+        errors = other_output[-CRASH_LINES:]
     hide_internal_metrics(settings.SEMANTIC_MANIFEST)
     counts = _run_result_counts(settings.DBT_TARGET / "run_results.json")
     return BuildResult(exit_code=process.returncode, errors=tuple(e for e in errors if e.strip()), **counts)

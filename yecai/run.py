@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -28,12 +29,13 @@ from yecai.dbt_runner import BuildResult, build_with_progress
 from yecai.docs import DocsError, build_site
 from yecai.ingest import IngestReport, IngestStopped, ingest
 from yecai.publish import DASHBOARD, DATABASE_NAME, DOCS, PublishError, PublishResult, publish, publish_folder
-from yecai.quality.gate import build_data_docs, run_gate
+from yecai.quality.gate import build_data_docs, run_gate, run_gate_on_spark
 from yecai.quality.inputs import GateSettings
 from yecai.quality.report import GateReport
 from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
+from yecai.spark import SparkUnavailable, marts_database, require_spark, spark_session, write_published_parquet
 from yecai.warehouse import connect
 
 STAGES = ("ingest", "build", "audit", "publish", "docs", "dashboard")
@@ -89,7 +91,9 @@ def _check_settings(landing: Path) -> None:
         settings.duckdb_config()
         settings.ingest_settle_seconds()
         settings.ingest_max_bad_rows()
-    except SettingError as error:
+        if settings.target() == "spark":
+            require_spark()
+    except (SettingError, SparkUnavailable) as error:
         raise CannotRun(str(error)) from None
     if not landing.is_dir():
         raise CannotRun(f"the landing folder {landing} does not exist (or is not a folder): check --landing "
@@ -126,19 +130,24 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
     summary.stage_seconds["ingest"] = time.perf_counter() - t
 
     mode = "full refresh" if full_refresh else "incremental"
-    t = stage(2, "build", f"dbt build (models and data tests; {mode})")
+    on_spark = settings.target() == "spark"
+    t = stage(2, "build", f"dbt build on {'Spark' if on_spark else 'DuckDB'} (models and data tests; {mode})")
     summary.build = build_with_progress(warehouse, progress=progress, full_refresh=full_refresh)
     summary.stage_seconds["build"] = time.perf_counter() - t
     record.models_run, record.tests_run = summary.build.models_run, summary.build.tests_run
     record.tests_failed, record.tests_warned = summary.build.tests_failed, summary.build.tests_warned
-    summary.recomputed = recomputed_months(warehouse, summary.build.invocation_id)
 
-    t = stage(3, "audit", "Great Expectations checkpoint on the working warehouse")
-    summary.gate = _audit(warehouse, gx_dir)
-    if summary.build.exit_code == 0:
-        summary.restatements, summary.restatement_error = _restatements(warehouse, published_dir)
+    if on_spark:
+        t = stage(3, "audit", "Great Expectations checkpoint on the Spark build (GX's Spark engine)")
+        marts = _audit_on_spark(summary, gx_dir)
+    else:
+        summary.recomputed = recomputed_months(warehouse, summary.build.invocation_id)
+        t = stage(3, "audit", "Great Expectations checkpoint on the working warehouse")
+        summary.gate, marts = _audit(warehouse, gx_dir), warehouse
+    if summary.build.exit_code == 0 and marts is not None:
+        summary.restatements, summary.restatement_error = _restatements(marts, published_dir)
     summary.stage_seconds["audit"] = time.perf_counter() - t
-    summary.reconciliation = _reconciliation_status(warehouse)
+    summary.reconciliation = _reconciliation_status(marts) if marts else []
     blocked_restatements = (settings.closed_month_restatements() == "block" and summary.restatements is not None
                             and not summary.restatements.closed.empty)
 
@@ -156,7 +165,7 @@ def run(landing: Path, warehouse: Path, published_dir: Path, progress: bool = Tr
         skip(4, "publish", f"{record.message}; the published files are unchanged")
     else:
         t = stage(4, "publish", f"BI database and Parquet -> {published_dir}")
-        summary.published = publish(warehouse, published_dir, record.run_id, _publication(record, summary),
+        summary.published = publish(marts, published_dir, record.run_id, _publication(record, summary),
                                     summary.restatements)
         summary.stage_seconds["publish"] = time.perf_counter() - t
         record.status = "published"
@@ -212,10 +221,33 @@ def _audit(warehouse: Path, gx_dir: Path) -> GateReport:
     try:
         return run_gate(warehouse, gx_dir, data_docs=False)
     except Exception as error:  # noqa: BLE001 — any crash of the gate must block, not abort, the run
-        log = gx_dir / "gate_error.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        return GateReport.could_not_run(error, log)
+        return _gate_crashed(error, gx_dir)
+
+
+def _gate_crashed(error: Exception, gx_dir: Path) -> GateReport:
+    log = gx_dir / "gate_error.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(traceback.format_exc(), encoding="utf-8")
+    return GateReport.could_not_run(error, log)
+
+
+def _audit_on_spark(summary: RunSummary, gx_dir: Path) -> Path | None:
+    """The audit stage after a Spark build, in one Spark session: the recompute log, the gate
+    through GX's Spark engine and, after a build that passed, the published tables written by
+    Spark as Parquet. Returns the DuckDB file of views over them that the later stages read
+    (None: nothing to publish)."""
+    assert summary.build is not None
+    written: dict[str, Path] = {}
+    try:
+        with spark_session() as session:
+            summary.recomputed = _recomputed(_spark_rows(session), summary.build.invocation_id)
+            summary.gate = run_gate_on_spark(session, gx_dir, data_docs=False)
+            if summary.build.exit_code == 0:
+                written = write_published_parquet(session, settings.spark_dir() / "published_parquet")
+    except Exception as error:  # noqa: BLE001 — as _audit: a crash blocks publication
+        summary.gate = _gate_crashed(error, gx_dir)
+        return None
+    return marts_database(written, settings.spark_dir() / "published_marts.duckdb") if written else None
 
 
 def _restatements(warehouse: Path, published_dir: Path) -> tuple[Restatements | None, str | None]:
@@ -252,19 +284,31 @@ def _load_totals(warehouse: Path) -> dict[str, int]:
             "rows_quarantined": int(rows_quarantined)}
 
 
+_RECOMPUTED = """
+    select case when recompute_from_month > date '1900-01-01' then recompute_from_month end, count(*)
+    from audit.recompute_log where invocation_id = ? group by 1 order by 1 nulls first"""
+
+
 def recomputed_months(warehouse: Path, invocation_id: str | None) -> list[tuple]:
     """What the build's month-range incremental models recomputed (audit.recompute_log): per
     first month recomputed, how many models; None for the models built whole (every month)."""
-    query = """
-        select case when recompute_from_month > date '1900-01-01' then recompute_from_month end, count(*)
-        from audit.recompute_log where invocation_id = ? group by 1 order by 1 nulls first"""
+    def rows(query: str, params: list) -> list[tuple]:
+        with connect(warehouse, read_only=True) as con:
+            return con.execute(query, params).fetchall()
+    return _recomputed(rows, invocation_id)
+
+
+def _recomputed(rows: Callable[[str, list], list[tuple]], invocation_id: str | None) -> list[tuple]:
     if invocation_id is None:
         return []
     try:
-        with connect(warehouse, read_only=True) as con:
-            return con.execute(query, [invocation_id]).fetchall()
-    except duckdb.Error:  # no log: a build that failed before its first model
+        return rows(_RECOMPUTED, [invocation_id])
+    except Exception:  # noqa: BLE001 — no log (a build that failed before its first model): nothing recomputed
         return []
+
+
+def _spark_rows(session: Any) -> Callable[[str, list], list[tuple]]:
+    return lambda query, params: [tuple(row) for row in session.sql(query, args=params).collect()]
 
 
 def _reconciliation_status(warehouse: Path) -> list[tuple]:

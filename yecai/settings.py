@@ -69,6 +69,13 @@ def target() -> str:
     return os.environ.get("YECAI_TARGET") or "duckdb"
 
 
+def spark_dir() -> Path:
+    """The local Spark catalog and tables of the spark target (same variable as profiles.yml)."""
+    value = os.environ.get("YECAI_SPARK_DIR")
+    path = Path(value) if value else data_dir() / "spark"
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
 def raw_parquet_dir() -> Path | None:
     """Where ingestion mirrors the raw layer as Parquet for Spark (ingest/mirror.py):
     YECAI_RAW_PARQUET_DIR, else data/raw_parquet when the target is spark; None: no mirror."""

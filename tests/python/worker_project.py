@@ -18,18 +18,22 @@ _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv-superset", "data", 
                                      "__pycache__", ".ruff_cache", "*.egg-info")
 
 
+def copy_project(project: Path) -> Path:
+    """A copy of the dbt project at `project`, without what builds write (target/, data/)."""
+    shutil.copytree(CHECKOUT, project, ignore=_NOT_COPIED)
+    for venv in (".venv", ".venv-superset"):
+        if (CHECKOUT / venv).exists():
+            (project / venv).symlink_to(CHECKOUT / venv)
+    return project
+
+
 def _use_a_copy_per_worker() -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker or "YECAI_PROJECT_DIR" in os.environ:
         return
     scratch = Path(tempfile.mkdtemp(prefix=f"yecai-project-{worker}-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    project = scratch / "project"
-    shutil.copytree(CHECKOUT, project, ignore=_NOT_COPIED)
-    for venv in (".venv", ".venv-superset"):
-        if (CHECKOUT / venv).exists():
-            (project / venv).symlink_to(CHECKOUT / venv)
-    os.environ["YECAI_PROJECT_DIR"] = str(project)
+    os.environ["YECAI_PROJECT_DIR"] = str(copy_project(scratch / "project"))
     os.environ.setdefault("YECAI_ARTIFACTS_DIR", str(CHECKOUT / "artifacts"))  # kept for the build
 
 

@@ -15,16 +15,21 @@ import re
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from yecai import settings
 from yecai.quality import dialect
-from yecai.quality.inputs import write_audit_inputs
+from yecai.quality.inputs import MARTS_COLUMNS, audit_inputs, write_audit_inputs
 from yecai.quality.report import ExpectationOutcome, GateReport
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 PROJECT_GX_DIR = settings.PROJECT_DIR / "expectations"
 SUITES_DIR = PROJECT_GX_DIR / "suites"
@@ -97,35 +102,116 @@ def _existing_tables(engine: Engine) -> set[str]:
         return {row[0] for row in rows}
 
 
+class QueryFailed(Exception):
+    """A sample or count query failed on the engine; the message is its first line."""
+
+
+# Runs a query with positional `?` parameters: (column names, rows), or raises QueryFailed.
+Query = Callable[[str, tuple], tuple[list[str], list[tuple]]]
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """What the gate reads beside GX's own computation, on one engine: samples of failing rows
+    and counts of unexpected rows."""
+
+    query: Query
+    quote: str  # of identifiers: '"' in DuckDB, '`' in Spark SQL
+
+
 def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Path | None = None,
              suites_dir: Path = SUITES_DIR, tables: set[str] | None = None,
              data_docs: bool = True) -> GateReport:
-    """Validate every suite against `warehouse`; the report says whether it may be published.
+    """Validate every suite against the DuckDB `warehouse`; the report says whether it may be
+    published.
 
     `tables` limits the run to the expectations reading those tables (for tests that break
     one table); `data_docs=False` skips building the HTML.
     """
-    import great_expectations as gx
+    import great_expectations as gx  # imported when used: it takes seconds
     from great_expectations.checkpoint import UpdateDataDocsAction
 
     started = time.perf_counter()
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    gx_dir = _working_project(gx_dir or settings.data_dir() / "gx")
+    context, by_table = _prepare(gx_dir, suites_dir, tables)
     write_audit_inputs(warehouse, semantic_manifest or settings.SEMANTIC_MANIFEST)
     dialect.register()
-
-    context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
     connection_string = dialect.connection_url(str(warehouse.resolve()))
     probe = context.data_sources.add_or_update_sql(name=DATASOURCE, connection_string=connection_string)
     existing = _existing_tables(probe.get_engine())
     probe.get_engine().dispose()
-    by_table = expectations_by_table(load_area_suites(suites_dir), tables)
     # Every asset in one save of the project config: adding them one by one rewrites it each
     # time (about 10 s for the 66 tables).
     source = context.data_sources.add_or_update_sql(
         name=DATASOURCE, connection_string=connection_string,
         assets=[_whole_table_asset(table) for table in sorted({t for _, t in by_table} & existing)])
     engine = source.get_engine()
+    definitions, missing = _definitions(context, source, by_table, existing)
+    results = []
+    if definitions:
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=CHECKPOINT, validation_definitions=definitions, result_format="SUMMARY",
+            actions=[UpdateDataDocsAction(name="update_data_docs")] if data_docs else []))
+        results = list(checkpoint.run().run_results.values())
+    # Samples go through GX's engine: DuckDB allows one configuration per file and process.
+    with engine.connect() as con:
+        outcomes = missing + _outcomes(results, _Engine(query=_sql_query(con), quote='"'))
+    # Free the file for the next writer in this process (DuckDB: one configuration per file).
+    engine.dispose()
+    source.get_execution_engine().engine.dispose()
+    return _report(outcomes, gx_dir, data_docs, started)
+
+
+def run_gate_on_spark(session: SparkSession, gx_dir: Path | None = None, semantic_manifest: Path | None = None,
+                      suites_dir: Path = SUITES_DIR, tables: set[str] | None = None,
+                      data_docs: bool = True) -> GateReport:
+    """run_gate on the tables of a Spark build, through GX's Spark engine: each table is read
+    as a DataFrame of `session`'s catalog, and the suites' queries run as Spark SQL."""
+    started = time.perf_counter()
+    context, by_table = _prepare(gx_dir, suites_dir, tables)
+    _write_audit_inputs_on_spark(session, semantic_manifest or settings.SEMANTIC_MANIFEST)
+    existing = {table for _, table in by_table if session.catalog.tableExists(table)}
+    source = context.data_sources.add_or_update_spark(
+        name=DATASOURCE, assets=[{"name": table, "type": "dataframe", "batch_definitions": [{"name": WHOLE_TABLE}]}
+                                 for table in sorted(existing)])
+    definitions, missing = _definitions(context, source, by_table, existing)
+    # A DataFrame batch is given at run time, so each definition runs on its own table.
+    results = [definition.run(batch_parameters={"dataframe": session.table(definition.suite.meta["table"])},
+                              result_format="SUMMARY") for definition in definitions]
+    if data_docs:
+        context.build_data_docs()
+    outcomes = missing + _outcomes(results, _Engine(query=_spark_query(session), quote="`"))
+    return _report(outcomes, gx_dir, data_docs, started)
+
+
+def _write_audit_inputs_on_spark(session: SparkSession, semantic_manifest: Path) -> None:
+    """write_audit_inputs, as tables of the Spark catalog."""
+    session.sql("create database if not exists audit")
+    for name, frame in audit_inputs(semantic_manifest).items():
+        schema = ", ".join(f"`{c}` {'double' if frame[c].dtype.kind == 'f' else 'string'}" for c in frame.columns)
+        rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+        session.createDataFrame(rows, schema).write.mode("overwrite").saveAsTable(f"audit.{name}")
+    columns = [("marts", table.name, column.name) for table in session.catalog.listTables("marts")
+               for column in session.catalog.listColumns(f"marts.{table.name}")]
+    session.createDataFrame(columns, "table_schema string, table_name string, column_name string") \
+        .write.mode("overwrite").saveAsTable(f"audit.{MARTS_COLUMNS}")
+
+
+def _prepare(gx_dir: Path | None, suites_dir: Path,
+             tables: set[str] | None) -> tuple[Any, dict[tuple[str, str], list[dict[str, Any]]]]:
+    """The GX project of this run, and the expectations by (area, table)."""
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="file", context_root_dir=str(_working_project(gx_dir or settings.data_dir() / "gx")))
+    return context, expectations_by_table(load_area_suites(suites_dir), tables)
+
+
+def _definitions(context: Any, source: Any, by_table: dict[tuple[str, str], list[dict[str, Any]]],
+                 existing: set[str]) -> tuple[list[Any], list[ExpectationOutcome]]:
+    """A validation definition per (area, table) whose table exists; a failed outcome for every
+    expectation on a table that does not."""
+    import great_expectations as gx
+
     missing: list[ExpectationOutcome] = []
     definitions = []
     for (area, table), expectations in by_table.items():
@@ -137,27 +223,42 @@ def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Pat
         batch = source.get_asset(table).get_batch_definition(WHOLE_TABLE)
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{area}.{table}", data=batch, suite=suite)))
+    return definitions, missing
 
-    if not definitions:
-        engine.dispose()
-        return GateReport(outcomes=missing, seconds=time.perf_counter() - started)
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=CHECKPOINT, validation_definitions=definitions, result_format="SUMMARY",
-        actions=[UpdateDataDocsAction(name="update_data_docs")] if data_docs else []))
-    result = checkpoint.run()
 
-    outcomes = missing
-    # Samples go through GX's engine: DuckDB allows one configuration per file and process.
-    with engine.connect() as con:
-        for validation in result.run_results.values():
-            area, table = validation.suite_name.split(".", 1)
-            outcomes += [_outcome(con, area, table, r) for r in validation.results]
-    # Free the file for the next writer in this process (DuckDB: one configuration per file).
-    engine.dispose()
-    source.get_execution_engine().engine.dispose()
-    docs = gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+def _outcomes(results: list[Any], engine: _Engine) -> list[ExpectationOutcome]:
+    outcomes = []
+    for validation in results:
+        area, table = validation.suite_name.split(".", 1)
+        outcomes += [_outcome(engine, area, table, r) for r in validation.results]
+    return outcomes
+
+
+def _report(outcomes: list[ExpectationOutcome], gx_dir: Path | None, data_docs: bool, started: float) -> GateReport:
+    docs = (gx_dir or settings.data_dir() / "gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
     return GateReport(outcomes=outcomes, data_docs=docs if data_docs and docs.exists() else None,
                       seconds=time.perf_counter() - started)
+
+
+def _sql_query(con: Connection) -> Query:
+    def query(sql: str, params: tuple) -> tuple[list[str], list[tuple]]:
+        try:
+            result = con.exec_driver_sql(sql, params)
+        except DBAPIError as error:
+            con.rollback()
+            raise QueryFailed(str(error.orig).splitlines()[0]) from None
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
+    return query
+
+
+def _spark_query(session: SparkSession) -> Query:
+    def query(sql: str, params: tuple) -> tuple[list[str], list[tuple]]:
+        try:
+            frame = session.sql(sql, args=list(params)) if params else session.sql(sql)
+            return frame.columns, [tuple(row) for row in frame.collect()]
+        except Exception as error:  # noqa: BLE001 — Spark raises several kinds (analysis, execution, Py4J)
+            raise QueryFailed(str(error).strip().splitlines()[0]) from None
+    return query
 
 
 def _whole_table_asset(table: str) -> dict[str, Any]:
@@ -176,16 +277,20 @@ def _missing_table_outcome(area: str, table: str, expectation: dict[str, Any]) -
         expectation_id=expectation.get("id", ""))
 
 
-def _outcome(con: Connection, area: str, table: str, result: Any) -> ExpectationOutcome:
+def _outcome(engine: _Engine, area: str, table: str, result: Any) -> ExpectationOutcome:
     config = result.expectation_config
     column = config.kwargs.get("column")
     error, samples = _raised(result.exception_info), ()
     observed = f"error: {error}" if error else _observed(result)
     if not error and not result.success:
-        samples = _samples(con, table, config.type, config.kwargs, result.result)
+        samples = _samples(engine, table, config.type, config.kwargs, result.result)
         if config.type == UNEXPECTED_ROWS:
             query = config.kwargs["unexpected_rows_query"].replace("{batch}", table)
-            observed = f"{con.exec_driver_sql(f'select count(*) from ({query})').scalar():,} unexpected rows"
+            try:
+                count = engine.query(f"select count(*) from ({query}) as unexpected", ())[1][0][0]
+                observed = f"{count:,} unexpected rows"
+            except QueryFailed as failed:
+                observed = f"unexpected rows (not counted: {failed})"
     return ExpectationOutcome(
         suite=area, table=table, name=config.meta["name"], expectation_type=config.type, column=column,
         description=config.description or "", severity=getattr(config.severity, "value", str(config.severity)),
@@ -217,34 +322,34 @@ def _observed(result: Any) -> str:
     return json.dumps(measured, default=str)[:200]
 
 
-def _samples(con: Connection, table: str, expectation_type: str, kwargs: dict[str, Any],
+def _samples(engine: _Engine, table: str, expectation_type: str, kwargs: dict[str, Any],
              measured: dict[str, Any]) -> tuple[dict, ...]:
     """A few failing rows, re-selected from the table so they carry the lineage columns."""
     if expectation_type == UNEXPECTED_ROWS:
-        query = f"select * from ({kwargs['unexpected_rows_query'].replace('{batch}', table)}) limit {SAMPLE_ROWS}"
-        return _rows(con, query, ())
+        query = f"select * from ({kwargs['unexpected_rows_query'].replace('{batch}', table)}) as unexpected " \
+                f"limit {SAMPLE_ROWS}"
+        return _rows(engine, query, ())
     column = kwargs.get("column")
     if column is None:
         return ()
+    quoted = f"{engine.quote}{column}{engine.quote}"
     values = [v for v in (measured or {}).get("partial_unexpected_list", []) if v is not None]
     if expectation_type == "expect_column_values_to_not_be_null" or not values:
-        predicate, params = f'"{column}" is null', ()
+        predicate, params = f"{quoted} is null", ()
     else:
-        predicate = f'"{column}" in ({", ".join("?" for _ in values[:SAMPLE_ROWS])})'
+        predicate = f"{quoted} in ({', '.join('?' for _ in values[:SAMPLE_ROWS])})"
         params = tuple(values[:SAMPLE_ROWS])
-    return _rows(con, f"select * from {table} where {predicate} limit {SAMPLE_ROWS}", params, column)
+    return _rows(engine, f"select * from {table} where {predicate} limit {SAMPLE_ROWS}", params, column)
 
 
-def _rows(con: Connection, query: str, params: tuple, column: str | None = None) -> tuple[dict, ...]:
+def _rows(engine: _Engine, query: str, params: tuple, column: str | None = None) -> tuple[dict, ...]:
     try:
-        result = con.exec_driver_sql(query, params)
-    except DBAPIError as error:
-        con.rollback()
-        return ({"sample_error": str(error.orig).splitlines()[0]},)
-    names = list(result.keys())
+        names, rows = engine.query(query, params)
+    except QueryFailed as error:
+        return ({"sample_error": str(error)},)
     first = [c for c in (*LINEAGE_COLUMNS, column) if c in names]
     order = first + [n for n in names if n not in first][:SAMPLE_COLUMNS]
-    return tuple({n: row[names.index(n)] for n in order} for row in result.fetchall())
+    return tuple({n: row[names.index(n)] for n in order} for row in rows)
 
 
 def build_data_docs(gx_dir: Path) -> Path | None:

@@ -4,6 +4,8 @@
   instead of carrying literals, and every run records which bounds it applied.
 - `audit.semantic_layer_metrics`: the metrics of the MetricFlow semantic manifest, so a suite
   can check that catalog, metric_values and the semantic layer list the same indicators.
+- `audit.marts_columns`: table_schema, table_name, column_name of every relation of schema
+  marts, from the engine's catalog (Spark has no information_schema), for the personal-data check.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import pandas as pd
 
 from yecai.settings import positive_number
 from yecai.warehouse import connect
+
+MARTS_COLUMNS = "marts_columns"
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,20 @@ def semantic_layer_metrics(semantic_manifest: Path) -> pd.DataFrame:
                          "metric_type": [m["type"] for m in metrics]}).astype("string")
 
 
-def write_audit_inputs(warehouse: Path, semantic_manifest: Path, gate_settings: GateSettings | None = None) -> None:
+def audit_inputs(semantic_manifest: Path, gate_settings: GateSettings | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of schema audit the suites read, by name."""
     values = asdict(gate_settings or GateSettings.from_env())
-    metrics = semantic_layer_metrics(semantic_manifest)
-    settings_frame = pd.DataFrame([values])
+    return {"gate_settings": pd.DataFrame([values]),
+            "semantic_layer_metrics": semantic_layer_metrics(semantic_manifest)}
+
+
+def write_audit_inputs(warehouse: Path, semantic_manifest: Path, gate_settings: GateSettings | None = None) -> None:
     with connect(warehouse) as con:
         con.execute("create schema if not exists audit")
-        con.register("settings_frame", settings_frame)
-        con.register("metrics_frame", metrics)
-        con.execute("create or replace table audit.gate_settings as select * from settings_frame")
-        con.execute("create or replace table audit.semantic_layer_metrics as select * from metrics_frame")
+        for name, frame in audit_inputs(semantic_manifest, gate_settings).items():
+            con.register("input_frame", frame)
+            con.execute(f"create or replace table audit.{name} as select * from input_frame")
+            con.unregister("input_frame")
+        con.execute(f"create or replace table audit.{MARTS_COLUMNS} as "
+                    "select table_schema, table_name, column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_catalog = current_database()")
