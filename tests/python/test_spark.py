@@ -32,10 +32,11 @@ from yecai.spark import SparkUnavailable, require_spark, session_settings, spark
 TOLERANCE = 1e-9
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """A data folder after `yecai run` on Spark, in a project copy of its own (dbt's target/
-    is the engine's), and the run."""
+    is the engine's), and the run. Session-scoped: a worker may run other modules' tests
+    between this module's, and a module fixture would then run the whole job again."""
     scratch = tmp_path_factory.mktemp("spark")
     root = scratch / "data"
     shutil.copytree(demo_data.landing, root / "landing")
