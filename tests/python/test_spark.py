@@ -35,8 +35,8 @@ TOLERANCE = 1e-9
 @pytest.fixture(scope="session")
 def spark_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """A data folder after `yecai run` on Spark, in a project copy of its own (dbt's target/
-    is the engine's), and the run. Session-scoped: a worker may run other modules' tests
-    between this module's, and a module fixture would then run the whole job again."""
+    is the engine's), and the run. Built once per worker that runs these tests (under
+    `make test` both do, as for first_run)."""
     scratch = tmp_path_factory.mktemp("spark")
     root = scratch / "data"
     shutil.copytree(demo_data.landing, root / "landing")
