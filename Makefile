@@ -15,7 +15,7 @@ SPARK_STAMP    := $(VENV)/.yecai-spark-installed
 demo: $(STAMP)
 	$(BIN)/yecai demo
 
-# Two workers (pytest-xdist): the longest main-job tests on one, the rest on the other (tests/python/conftest.py).
+# Two workers (pytest-xdist): the warehouses' tests on one, the main job on Spark and its longest runs on the other (tests/python/conftest.py).
 test: $(STAMP) browser superset spark
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=5
 

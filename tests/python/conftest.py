@@ -96,14 +96,23 @@ _SLOW_FIXTURES = {"demo_data", "clean_data", "sharded_data", "sharded_clean_data
                   "demo_warehouse", "clean_warehouse", "first_run"}
 
 
+# Before pytest-xdist's own hook, which reads the xdist_group markers into the test ids.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if _SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
-            # Two workers (`make test`: pytest-xdist, --dist loadgroup) of about equal length: the
-            # longest runs of the main job (marked long_main_job) on one, every other slow test
-            # on the other; each worker builds the session fixtures it needs once (first_run on
-            # both). The fast tests fill in on either.
-            long_run = item.get_closest_marker("long_main_job") is not None
-            item.add_marker(pytest.mark.xdist_group("long_main_job" if long_run else "warehouses"))
+            item.add_marker(pytest.mark.xdist_group(_worker_group(item, fixtures)))
+
+
+def _worker_group(item: pytest.Item, fixtures: set[str]) -> str:
+    """The group of a slow test under `make test` (pytest-xdist, --dist loadgroup): a group runs
+    on one worker, which builds the session fixtures it needs once. The largest group (the
+    warehouses' tests) starts on one worker; the main job on Spark, then the longest runs of the
+    main job (marked long_main_job), both on first_run, on the other. The fast tests fill in."""
+    if "spark_run" in fixtures:
+        return "spark"
+    if item.get_closest_marker("long_main_job") is not None:
+        return "long_main_job"
+    return "warehouses"
