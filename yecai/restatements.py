@@ -227,8 +227,9 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, previous_database: Path) ->
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> bool:
-    return con.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = 'marts' "
-                       "and table_name = ?", [catalog, table]).fetchall()[0][0] > 0
+    """A table or a view (a Spark build's marts are views over its Parquet: yecai.spark)."""
+    return con.execute("select count(*) from information_schema.tables where table_catalog = ? "
+                       "and table_schema = 'marts' and table_name = ?", [catalog, table]).fetchall()[0][0] > 0
 
 
 _COMMENTS = {
