@@ -59,11 +59,12 @@
 {% endmacro %}
 
 {#- Incremental models on Spark. dbt-spark runs only its own strategies, and Parquet tables have
-    no DELETE or MERGE (Delta's would). So the project's strategies (delete+insert of the
-    staging models' keys; recompute_months and recompute_documents, recompute_months.sql) run
-    as one rewrite of the table: the rows the strategy keeps and the new rows, each copied aside,
-    then written over the table. Only the model's SQL is incremental; the write is whole.
-    Overrides of two dbt-spark macros that it does not dispatch. -#}
+    no DELETE or MERGE (Delta's would). A month-range model (recompute_months.sql) is
+    partitioned by its month column on Spark, and its strategy overwrites the partitions of the
+    months it recomputes: its other months are not read or written. The staging models'
+    delete+insert of their keys has no month to partition by: it runs as one rewrite of the
+    table (the rows it keeps and the new rows). Overrides of dbt-spark macros it does not
+    dispatch, and of partition_cols, which it does. -#}
 {% macro spark_incremental_strategies() -%}
     {{- return(['delete+insert'] + recompute_strategies()) -}}
 {%- endmacro %}
@@ -77,38 +78,76 @@
     {{- return(raw_strategy) -}}
 {%- endmacro %}
 
-{#- Returns the statement dbt runs as the model's `main`; the rewrite itself runs before it,
-    one statement a call (the session cursor takes one). -#}
+{#- The table's partition columns: the model's partition_by, or a month-range model's month
+    column (Spark puts partition columns last in the table). -#}
+{% macro spark__partition_cols(label, required=false) -%}
+    {%- set columns = config.get('partition_by', validator=validation.any[list, basestring]) -%}
+    {%- if columns is none and config.get('materialized') == 'incremental'
+            and config.get('incremental_strategy') in recompute_strategies() -%}
+        {%- set columns = config.get('recompute_month_column', 'month_start') -%}
+    {%- endif -%}
+    {%- if columns is not none -%}
+        {{ label }} ({{ ([columns] if columns is string else columns) | join(', ') }})
+    {%- elif required -%}
+        {%- do exceptions.raise_compiler_error('partition_cols: ' ~ label ~ ' needs partition_by') -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Returns the statement dbt runs as the model's `main`; the statements before it run one a
+    call (the session cursor takes one). The new rows are copied aside first: the model's SQL
+    may read the table it writes (a document's earlier months), and Spark does not overwrite
+    a table a query reads. -#}
 {% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) -%}
     {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(target) | map(attribute='name')) -%}
-    {%- set month_column = config.get('recompute_month_column', 'month_start') -%}
-    {%- set key = unique_key if strategy == 'delete+insert' else config.get('recompute_key') -%}
-    {%- set key = [key] if key is string else key -%}
-    {%- set replaced_key -%}
-        exists (select 1 from {{ source }} as new_rows
-                where {% for column in key or [] %}new_rows.{{ column }} = kept.{{ column }}{{ ' and ' if not loop.last }}{% endfor %})
-    {%- endset -%}
-    {%- if strategy == 'delete+insert' -%}
-        {%- set keep, take = 'not ' ~ replaced_key, 'true' -%}
-    {%- elif strategy == 'recompute_months' -%}
-        {%- set keep = month_column ~ ' < ' ~ recompute_from_month() -%}
-        {%- set take = month_column ~ ' >= ' ~ recompute_from_month() -%}
-    {%- else -%}
-        {%- set keep, take = month_column ~ ' < ' ~ recompute_from_month() ~ ' and not ' ~ replaced_key, 'true' -%}
-    {%- endif -%}
-    {#- both sides copied aside: the model's SQL may read the table it replaces (a document's
-        earlier months), and Spark does not overwrite a table a query reads -#}
-    {%- set kept = target.incorporate(path={'identifier': target.identifier ~ '__dbt_kept'}) -%}
     {%- set taken = target.incorporate(path={'identifier': target.identifier ~ '__dbt_new'}) -%}
+    {%- set kept = target.incorporate(path={'identifier': target.identifier ~ '__dbt_kept'}) -%}
     {%- for table in [kept, taken] -%}
         {%- do run_query('drop table if exists ' ~ table) -%}
     {%- endfor -%}
-    {%- do run_query('create table ' ~ kept ~ ' using parquet as select ' ~ columns ~ ' from ' ~ target
-                     ~ ' as kept where ' ~ keep) -%}
+    {%- if strategy == 'delete+insert' -%}
+        {%- set keep = 'not ' ~ spark_replaced_key(source, [unique_key] if unique_key is string else unique_key) -%}
+        {%- do run_query('create table ' ~ kept ~ ' using parquet as select ' ~ columns ~ ' from ' ~ target
+                         ~ ' as kept where ' ~ keep) -%}
+        {%- do run_query('create table ' ~ taken ~ ' using parquet as select ' ~ columns ~ ' from ' ~ source) -%}
+        {%- do run_query('insert overwrite table ' ~ target ~ ' select ' ~ columns ~ ' from ' ~ kept
+                         ~ ' union all select ' ~ columns ~ ' from ' ~ taken) -%}
+    {%- else -%}
+        {%- do spark_overwrite_recomputed_months(strategy, source, target, columns, taken, kept) -%}
+    {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ kept) -%}
+    drop table {{ taken }}
+{%- endmacro %}
+
+{#- SQL predicate on `kept` (the table's rows): a row with the same key is in `source`. -#}
+{% macro spark_replaced_key(source, key) -%}
+    exists (select 1 from {{ source }} as new_rows
+            where {% for column in key %}new_rows.{{ column }} = kept.{{ column }}{{ ' and ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- recompute_months and recompute_documents on a table partitioned by month (dynamic partition
+    overwrite, profiles.yml): the partitions of the new rows are written, each with the rows of
+    it the strategy keeps (recompute_documents: the earlier months' other documents); a
+    recomputed month with no row left is dropped. -#}
+{% macro spark_overwrite_recomputed_months(strategy, source, target, columns, taken, kept) -%}
+    {%- set month_column = config.get('recompute_month_column', 'month_start') -%}
+    {%- set from_month = recompute_from_month() -%}
+    {%- set take = month_column ~ ' >= ' ~ from_month if strategy == 'recompute_months' else 'true' -%}
     {%- do run_query('create table ' ~ taken ~ ' using parquet as select ' ~ columns ~ ' from ' ~ source
                      ~ ' where ' ~ take) -%}
-    {%- do run_query('insert overwrite table ' ~ target ~ ' select ' ~ columns ~ ' from ' ~ kept
-                     ~ ' union all select ' ~ columns ~ ' from ' ~ taken) -%}
-    {%- do run_query('drop table ' ~ kept) -%}
-    drop table {{ taken }}
+    {%- set written = 'select ' ~ columns ~ ' from ' ~ taken -%}
+    {%- if strategy == 'recompute_documents' -%}
+        {%- do run_query('create table ' ~ kept ~ ' using parquet as select ' ~ columns ~ ' from ' ~ target
+                         ~ ' as kept where ' ~ month_column ~ ' < ' ~ from_month ~ ' and ' ~ month_column
+                         ~ ' in (select ' ~ month_column ~ ' from ' ~ taken ~ ') and not '
+                         ~ spark_replaced_key(taken, config.require('recompute_key'))) -%}
+        {%- set written = written ~ ' union all select ' ~ columns ~ ' from ' ~ kept -%}
+    {%- endif -%}
+    {%- set emptied = run_query('select distinct cast(' ~ month_column ~ ' as string) from ' ~ target
+                                ~ ' where ' ~ month_column ~ ' >= ' ~ from_month ~ ' and ' ~ month_column
+                                ~ ' not in (select ' ~ month_column ~ ' from ' ~ taken ~ ')') -%}
+    {%- for row in emptied.rows -%}
+        {%- do run_query('alter table ' ~ target ~ ' drop if exists partition (' ~ month_column ~ " = '"
+                         ~ row[0] ~ "')") -%}
+    {%- endfor -%}
+    {%- do run_query('insert overwrite table ' ~ target ~ ' partition (' ~ month_column ~ ') ' ~ written) -%}
 {%- endmacro %}

@@ -19,7 +19,6 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -35,7 +34,14 @@ from yecai.quality.report import GateReport
 from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
-from yecai.spark import SparkUnavailable, marts_database, require_spark, spark_session, write_published_parquet
+from yecai.spark import (
+    SparkUnavailable,
+    marts_database,
+    require_spark,
+    spark_session,
+    spark_sql,
+    write_published_parquet,
+)
 from yecai.warehouse import connect
 
 STAGES = ("ingest", "build", "audit", "publish", "docs", "dashboard")
@@ -240,10 +246,12 @@ def _audit_on_spark(summary: RunSummary, gx_dir: Path) -> Path | None:
     written: dict[str, Path] = {}
     try:
         with spark_session() as session:
-            summary.recomputed = _recomputed(_spark_rows(session), summary.build.invocation_id)
+            summary.recomputed = _recomputed(lambda query, params: spark_sql(session, query, params)[1],
+                                                 summary.build.invocation_id)
             summary.gate = run_gate_on_spark(session, gx_dir, data_docs=False)
             if summary.build.exit_code == 0:
-                written = write_published_parquet(session, settings.spark_dir() / "published_parquet")
+                written = write_published_parquet(session, settings.spark_dir() / "published_parquet",
+                                                  settings.DBT_TARGET / "manifest.json")
     except Exception as error:  # noqa: BLE001 — as _audit: a crash blocks publication
         summary.gate = _gate_crashed(error, gx_dir)
         return None
@@ -305,10 +313,6 @@ def _recomputed(rows: Callable[[str, list], list[tuple]], invocation_id: str | N
         return rows(_RECOMPUTED, [invocation_id])
     except Exception:  # noqa: BLE001 — no log (a build that failed before its first model): nothing recomputed
         return []
-
-
-def _spark_rows(session: Any) -> Callable[[str, list], list[tuple]]:
-    return lambda query, params: [tuple(row) for row in session.sql(query, args=params).collect()]
 
 
 def _reconciliation_status(warehouse: Path) -> list[tuple]:

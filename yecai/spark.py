@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,12 @@ def _end(jvm: subprocess.Popen | None) -> None:
         jvm.wait()
 
 
+def spark_sql(session: SparkSession, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+    """The columns and rows of a Spark SQL query with `?` parameters."""
+    frame = session.sql(sql, args=list(params)) if params else session.sql(sql)
+    return frame.columns, [tuple(row) for row in frame.collect()]
+
+
 def published_relations(session: SparkSession) -> list[str]:
     """schema.table of every table and view of schema marts, then the time spine (the tables a
     release publishes, as yecai.publish lists them on DuckDB)."""
@@ -120,13 +127,27 @@ def published_relations(session: SparkSession) -> list[str]:
     return [f"{MARTS}.{name}" for name in marts] + [".".join(TIME_SPINE)]
 
 
-def write_published_parquet(session: SparkSession, folder: Path) -> dict[str, Path]:
+def contract_columns(manifest: Path) -> dict[str, list[str]]:
+    """schema.table -> its columns in its contract's order, for every model of dbt's manifest
+    whose contract is enforced (every published one)."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return {f"{node['schema']}.{node['alias']}": list(node["columns"]) for node in nodes
+            if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]}
+
+
+def write_published_parquet(session: SparkSession, folder: Path, manifest: Path) -> dict[str, Path]:
     """Spark writes every published relation as Parquet: folder/<schema>.<table>.parquet, a
-    folder of part files (the file names of yecai.publish). Returns the folders by relation."""
+    folder of part files (the file names of yecai.publish), its columns in its contract's order
+    (the build's `manifest`; Spark keeps a partitioned table's month column last). Returns the
+    folders by relation."""
+    ordered = contract_columns(manifest)
     written = {}
     for relation in published_relations(session):
         path = folder / f"{relation}.parquet"
-        session.table(relation).write.mode("overwrite").parquet(str(path))
+        table = session.table(relation)
+        if relation in ordered:
+            table = table.select(*ordered[relation])
+        table.write.mode("overwrite").parquet(str(path))
         written[relation] = path
     return written
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from main_job import YECAI, run_env, yecai_run
+from main_job import YECAI, cancel_an_invoice_late, run_env, yecai_run
 from reference_sales import SalesBooks
 
 from yecai import settings
@@ -247,19 +247,6 @@ def test_published_docs_open_from_disk_in_chromium_and_show_an_indicators_lineag
     dso_section = dom.split('<h4 id="dso">dso</h4>', 1)[1].split("<h4", 1)[0]
     assert "<code>ar_receipt_applications.applied_amount</code>" in dso_section
     assert "<code>stg_ar__receipt_applications</code>" in dso_section
-
-
-def cancel_an_invoice_late(root: Path, month: str, delivered: str, skip: int = 0) -> str:
-    """A delta delivered long after the month closed: one issued CN10 invoice of `month`
-    (YYYY-MM) cancelled. Returns its id."""
-    with duckdb.connect(str(root / "yecai.duckdb"), read_only=True) as con:
-        row = con.execute(
-            "select * exclude (_source_file, _batch_id, _source_row_number, _loaded_at) from raw.bil_invoices "
-            "where company_code = 'CN10' and invoice_type = 'invoice' and invoice_status = 'issued' "
-            "and strftime(invoice_date, '%Y-%m') = ? order by invoice_id limit 1 offset ?", [month, skip]).df()
-    row["invoice_status"], row["updated_at"] = "cancelled", f"{delivered[:4]}-{delivered[4:6]}-{delivered[6:]} 09:00:00"
-    row.to_csv(root / "landing" / "bil_invoices" / f"bil_invoices__{delivered}__001.csv", index=False)
-    return row["invoice_id"].iloc[0]
 
 
 @pytest.mark.long_main_job

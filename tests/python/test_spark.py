@@ -3,7 +3,9 @@ YECAI_TARGET=spark, on the demo landing: ingest (with its Parquet mirror), `dbt 
 (dbt-spark in session mode, local), the gate through GX's Spark engine, the published tables
 written by Spark as Parquet and published. Every table it published equals the one the DuckDB
 main job published from the same landing (first_run): the same tables, columns and column
-types, the same rows; strings, dates and flags exactly, numbers within 1e-9.
+types, the same rows; strings, dates and flags exactly, numbers within 1e-9. Then a late
+delivery: the Spark run overwrites only the month partitions it recomputes, and its release
+again equals DuckDB's.
 
 `make test` installs pyspark (`make spark`) and Java 17; it prints the slowest fixtures, this
 run among them (its time is measured by benchmarks/bench_main_job.py, not asserted here).
@@ -21,10 +23,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from main_job import YECAI, run_env
+from main_job import YECAI, cancel_an_invoice_late, run_env, yecai_run
 from worker_project import copy_project
 
-from yecai.publish import PARQUET, PUBLICATION
+from yecai.publish import MARTS, PARQUET, PUBLICATION
 from yecai.quality.gate import run_gate_on_spark
 from yecai.restatements import HISTORY_TABLES
 from yecai.spark import SparkUnavailable, require_spark, session_settings, spark_session
@@ -35,16 +37,22 @@ TOLERANCE = 1e-9
 @pytest.fixture(scope="session")
 def spark_run(demo_data, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """A data folder after `yecai run` on Spark, in a project copy of its own (dbt's target/
-    is the engine's), and the run. Built once per worker that runs these tests (under
-    `make test` both do, as for first_run)."""
+    is the engine's), and the run. Built once per test session, on the worker of this file's
+    tests (conftest: group spark)."""
     scratch = tmp_path_factory.mktemp("spark")
     root = scratch / "data"
     shutil.copytree(demo_data.landing, root / "landing")
-    env = {**run_env(root), "YECAI_TARGET": "spark", "YECAI_PROJECT_DIR": str(copy_project(scratch / "project"))}
-    run = subprocess.run([YECAI, "run", "--no-progress"], env=env, cwd=env["YECAI_PROJECT_DIR"],
-                         capture_output=True, text=True, timeout=1800)
+    copy_project(scratch / "project")
+    run = _spark_main_job(root)
     assert run.returncode == 0, _tail(run)
     return root, run
+
+
+def _spark_main_job(root: Path) -> subprocess.CompletedProcess:
+    """`yecai run` on Spark on the data folder `root`, in the project copy beside it."""
+    env = {**run_env(root), "YECAI_TARGET": "spark", "YECAI_PROJECT_DIR": str(root.parent / "project")}
+    return subprocess.run([YECAI, "run", "--no-progress"], env=env, cwd=env["YECAI_PROJECT_DIR"],
+                          capture_output=True, text=True, timeout=1800)
 
 
 def _tail(process: subprocess.CompletedProcess) -> str:
@@ -141,7 +149,11 @@ def test_spark_publishes_the_tables_duckdb_publishes(spark_run, first_run):
 
 
 def test_every_published_table_is_equal_on_both_engines(spark_run, first_run):
-    duck, spark = _published_tables(first_run[0]), _published_tables(spark_run[0])
+    _assert_same_release(first_run[0], spark_run[0])
+
+
+def _assert_same_release(duckdb_root: Path, spark_root: Path) -> None:
+    duck, spark = _published_tables(duckdb_root), _published_tables(spark_root)
     unequal, compared_rows = {}, 0
     for name in sorted(set(duck) & set(spark)):
         duck_rows, duck_types = _read(duck[name])
@@ -153,6 +165,46 @@ def test_every_published_table_is_equal_on_both_engines(spark_run, first_run):
             unequal[name] = problems
     assert not unequal, json.dumps(unequal, indent=1, ensure_ascii=False)[:4000]
     assert compared_rows > 10_000  # not vacuous
+
+
+def test_a_late_delivery_on_spark_overwrites_only_the_months_it_recomputes(spark_run, first_run, tmp_path):
+    """A late delta (a CN10 invoice of 2024-03 cancelled in 2026) on the Spark run: a month-range
+    table is partitioned by month; the run writes new files into the partitions from the first
+    recomputed month on and leaves every earlier partition's files as they were; the release
+    then equals the DuckDB main job's after the same delivery. It changes the Spark run: after
+    the tests that read its first release. The values it restates are DuckDB's too."""
+    root, _ = spark_run
+    table = root / "spark" / "warehouse" / f"{MARTS}.db" / "metric_values"
+    before = _partition_files(table)
+    assert len(before) >= 24, sorted(before)  # a partition a month
+    invoice = cancel_an_invoice_late(root, "2024-03", "20260102")
+    run = _spark_main_job(root)
+    assert run.returncode == 0, _tail(run)
+    assert f"invoice {invoice}" in run.stdout  # the restatement of a closed month is reported
+    after = _partition_files(table)
+    assert sorted(after) == sorted(before)
+    kept = sorted(month for month in before if after[month] == before[month])
+    rewritten = sorted(month for month in before if not after[month] & before[month])
+    assert kept and rewritten and len(kept) + len(rewritten) == len(before), (kept, rewritten)
+    assert kept[-1] < rewritten[0] <= "month=2024-03-01", (kept, rewritten)
+    duck = shutil.copytree(first_run[0], tmp_path / "duckdb", symlinks=True)
+    assert cancel_an_invoice_late(duck, "2024-03", "20260102") == invoice
+    assert yecai_run(duck).returncode == 0
+    _assert_same_release(duck, root)
+    assert _restated(root) == _restated(duck) != []
+
+
+def _restated(root: Path) -> list[tuple]:
+    """The values the newest release restated: (indicator, company, month, before, after)."""
+    with duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True) as con:
+        return con.execute("""select metric_code, company_code, month, round(previous_value, 6), round(new_value, 6)
+                              from marts.metric_restatements
+                              where run_id = (select run_id from marts.publication) order by all""").fetchall()
+
+
+def _partition_files(table: Path) -> dict[str, set[str]]:
+    """The Parquet files of each partition folder (month=…) of a Spark table."""
+    return {folder.name: {file.name for file in folder.glob("*.parquet")} for folder in table.glob("*=*")}
 
 
 def test_the_gate_on_spark_fails_on_broken_data(spark_run, tmp_path, monkeypatch):

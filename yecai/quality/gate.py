@@ -24,9 +24,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from yecai import settings
+from yecai.publish import MARTS
 from yecai.quality import dialect
 from yecai.quality.inputs import MARTS_COLUMNS, audit_inputs, write_audit_inputs
 from yecai.quality.report import ExpectationOutcome, GateReport
+from yecai.spark import spark_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -190,8 +192,8 @@ def _write_audit_inputs_on_spark(session: SparkSession, semantic_manifest: Path)
         schema = ", ".join(f"`{c}` {'double' if frame[c].dtype.kind == 'f' else 'string'}" for c in frame.columns)
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
         session.createDataFrame(rows, schema).write.mode("overwrite").saveAsTable(f"audit.{name}")
-    columns = [("marts", table.name, column.name) for table in session.catalog.listTables("marts")
-               for column in session.catalog.listColumns(f"marts.{table.name}")]
+    columns = [(MARTS, table.name, column.name) for table in session.catalog.listTables(MARTS)
+               for column in session.catalog.listColumns(f"{MARTS}.{table.name}")]
     session.createDataFrame(columns, "table_schema string, table_name string, column_name string") \
         .write.mode("overwrite").saveAsTable(f"audit.{MARTS_COLUMNS}")
 
@@ -254,8 +256,7 @@ def _sql_query(con: Connection) -> Query:
 def _spark_query(session: SparkSession) -> Query:
     def query(sql: str, params: tuple) -> tuple[list[str], list[tuple]]:
         try:
-            frame = session.sql(sql, args=list(params)) if params else session.sql(sql)
-            return frame.columns, [tuple(row) for row in frame.collect()]
+            return spark_sql(session, sql, params)
         except Exception as error:  # noqa: BLE001 — Spark raises several kinds (analysis, execution, Py4J)
             raise QueryFailed(str(error).strip().splitlines()[0]) from None
     return query

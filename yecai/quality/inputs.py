@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from yecai.publish import MARTS
 from yecai.settings import positive_number
 from yecai.warehouse import connect
 
@@ -66,4 +67,4 @@ def write_audit_inputs(warehouse: Path, semantic_manifest: Path, gate_settings: 
             con.unregister("input_frame")
         con.execute(f"create or replace table audit.{MARTS_COLUMNS} as "
                     "select table_schema, table_name, column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_catalog = current_database()")
+                    "where table_schema = ? and table_catalog = current_database()", [MARTS])
