@@ -35,8 +35,10 @@ from yecai.restatements import Restatements, detect
 from yecai.runlog import RunRecord, new_run_id, record_end, record_start
 from yecai.settings import SettingError
 from yecai.spark import (
+    ModelDocs,
     SparkUnavailable,
     marts_database,
+    model_docs,
     require_spark,
     spark_session,
     spark_sql,
@@ -244,18 +246,19 @@ def _audit_on_spark(summary: RunSummary, gx_dir: Path) -> Path | None:
     (None: nothing to publish)."""
     assert summary.build is not None
     written: dict[str, Path] = {}
+    docs: dict[str, ModelDocs] = {}
     try:
         with spark_session() as session:
             summary.recomputed = _recomputed(lambda query, params: spark_sql(session, query, params)[1],
-                                                 summary.build.invocation_id)
+                                             summary.build.invocation_id)
             summary.gate = run_gate_on_spark(session, gx_dir, data_docs=False)
             if summary.build.exit_code == 0:
-                written = write_published_parquet(session, settings.spark_dir() / "published_parquet",
-                                                  settings.DBT_TARGET / "manifest.json")
+                docs = model_docs(settings.DBT_TARGET / "manifest.json")
+                written = write_published_parquet(session, settings.spark_dir() / "published_parquet", docs)
     except Exception as error:  # noqa: BLE001 — as _audit: a crash blocks publication
         summary.gate = _gate_crashed(error, gx_dir)
         return None
-    return marts_database(written, settings.spark_dir() / "published_marts.duckdb") if written else None
+    return marts_database(written, settings.spark_dir() / "published_marts.duckdb", docs) if written else None
 
 
 def _restatements(warehouse: Path, published_dir: Path) -> tuple[Restatements | None, str | None]:

@@ -16,9 +16,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import jinja2
 import yaml
 
@@ -127,48 +129,76 @@ def published_relations(session: SparkSession) -> list[str]:
     return [f"{MARTS}.{name}" for name in marts] + [".".join(TIME_SPINE)]
 
 
-def contract_columns(manifest: Path) -> dict[str, list[str]]:
-    """schema.table -> its columns in its contract's order, for every model of dbt's manifest
-    whose contract is enforced (every published one)."""
+@dataclass(frozen=True)
+class ModelDocs:
+    """A model's description and its columns' (in its YAML's order), from dbt's manifest."""
+
+    description: str
+    columns: dict[str, str]
+    contracted: bool  # the columns are exactly the table's, in its order
+
+
+def model_docs(manifest: Path) -> dict[str, ModelDocs]:
+    """schema.table -> the docs of every model of the build's manifest."""
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
-    return {f"{node['schema']}.{node['alias']}": list(node["columns"]) for node in nodes
-            if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]}
+    return {f"{node['schema']}.{node['alias']}": ModelDocs(
+                description=node["description"],
+                columns={name: column["description"] for name, column in node["columns"].items()},
+                contracted=node["config"]["contract"]["enforced"])
+            for node in nodes if node["resource_type"] == "model"}
 
 
-def write_published_parquet(session: SparkSession, folder: Path, manifest: Path) -> dict[str, Path]:
+def write_published_parquet(session: SparkSession, folder: Path, docs: dict[str, ModelDocs]) -> dict[str, Path]:
     """Spark writes every published relation as Parquet: folder/<schema>.<table>.parquet, a
-    folder of part files (the file names of yecai.publish), its columns in its contract's order
-    (the build's `manifest`; Spark keeps a partitioned table's month column last). Returns the
-    folders by relation."""
-    ordered = contract_columns(manifest)
+    folder of part files (the file names of yecai.publish), a contracted model's columns in its
+    contract's order (Spark keeps a partitioned table's month column last). Returns the folders
+    by relation."""
     written = {}
     for relation in published_relations(session):
         path = folder / f"{relation}.parquet"
         table = session.table(relation)
-        if relation in ordered:
-            table = table.select(*ordered[relation])
+        if relation in docs and docs[relation].contracted:
+            table = table.select(*docs[relation].columns)
         table.write.mode("overwrite").parquet(str(path))
         written[relation] = path
     return written
 
 
-def marts_database(written: dict[str, Path], database: Path) -> Path:
+def marts_database(written: dict[str, Path], database: Path, docs: dict[str, ModelDocs]) -> Path:
     """A DuckDB file of views over Spark's Parquet (`written`, by relation): what the stages
     after the gate read on DuckDB (reconciliation status, restatements, publish) reads the
     Spark build through it, unchanged. Spark's timestamps are instants (written adjusted to
     UTC, which DuckDB reads as TIMESTAMP WITH TIME ZONE); the views give them as DuckDB's
-    TIMESTAMP, the UTC wall-clock time of the session, as the DuckDB build has them."""
+    TIMESTAMP, the UTC wall-clock time of the session, as the DuckDB build has them. The views
+    carry the models' descriptions as comments (on DuckDB dbt persists them), which publish
+    copies into the release for BI users."""
     database.unlink(missing_ok=True)
     with connect(database) as con:
         for relation, folder in written.items():
             schema, _ = relation.split(".")
             con.execute(f"create schema if not exists {schema}")
-            source = "read_parquet('" + str(folder / "*.parquet").replace("'", "''") + "')"
+            source = "read_parquet(" + _literal(str(folder / "*.parquet")) + ")"
+            described = con.execute(f"describe select * from {source}").fetchall()
             columns = ", ".join(
                 f"timezone('UTC', {_quoted(name)}) as {_quoted(name)}" if type_ == "TIMESTAMP WITH TIME ZONE"
-                else _quoted(name) for name, type_, *_ in con.execute(f"describe select * from {source}").fetchall())
+                else _quoted(name) for name, type_, *_ in described)
             con.execute(f"create view {relation} as select {columns} from {source}")
+            _comment(con, relation, docs.get(relation), {name for name, *_ in described})
     return database
+
+
+def _comment(con: duckdb.DuckDBPyConnection, relation: str, doc: ModelDocs | None, columns: set[str]) -> None:
+    if doc is None:
+        return
+    if doc.description:
+        con.execute(f"comment on view {relation} is {_literal(doc.description)}")
+    for column, description in doc.columns.items():
+        if description and column in columns:
+            con.execute(f"comment on column {relation}.{_quoted(column)} is {_literal(description)}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _quoted(name: str) -> str:

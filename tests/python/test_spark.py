@@ -167,6 +167,18 @@ def _assert_same_release(duckdb_root: Path, spark_root: Path) -> None:
     assert compared_rows > 10_000  # not vacuous
 
 
+def test_the_published_tables_carry_the_descriptions_they_carry_on_duckdb(spark_run, first_run):
+    def comments(root: Path) -> set[tuple]:
+        with duckdb.connect(str(root / "published" / "yecai.duckdb"), read_only=True) as con:
+            return set(con.execute("""select schema_name, table_name, null, comment from duckdb_tables()
+                                      union all
+                                      select schema_name, table_name, column_name, comment from duckdb_columns()
+                                      where not internal""").fetchall())
+    on_spark, on_duckdb = comments(spark_run[0]), comments(first_run[0])
+    assert sum(comment is not None for *_, comment in on_duckdb) > 600  # not vacuous
+    assert on_spark == on_duckdb, sorted(on_spark ^ on_duckdb, key=str)[:10]
+
+
 def test_a_late_delivery_on_spark_overwrites_only_the_months_it_recomputes(spark_run, first_run, tmp_path):
     """A late delta (a CN10 invoice of 2024-03 cancelled in 2026) on the Spark run: a month-range
     table is partitioned by month; the run writes new files into the partitions from the first
