@@ -146,7 +146,7 @@ def _build(warehouse: Path, temp_database: Path, parquet_dir: Path, row: dict[st
         tables = _tables_to_publish(con)
         _refuse_personal_data(con, tables, row)
         # The warehouse connection is read-only, so the new file must be attached read-write explicitly.
-        con.execute(f"ATTACH {_literal(temp_database)} AS pub "
+        con.execute(f"ATTACH {sql_literal(temp_database)} AS pub "
                     f"(STORAGE_VERSION '{STORAGE_VERSION}', READ_ONLY false)")
         counts = {f"{schema}.{table}": _copy_table(con, schema, table) for schema, table in tables}
         counts[f"{MARTS}.{PUBLICATION}"] = _write_publication(con, row)
@@ -154,7 +154,7 @@ def _build(warehouse: Path, temp_database: Path, parquet_dir: Path, row: dict[st
         _copy_comments(con, tables)
         for name in counts:
             # zstd: a third smaller than the default snappy at the same speed (SF 10 journal lines)
-            con.execute(f"COPY pub.{_qualified(name)} TO {_literal(parquet_dir / f'{name}.parquet')} "
+            con.execute(f"COPY pub.{_qualified(name)} TO {sql_literal(parquet_dir / f'{name}.parquet')} "
                         "(FORMAT parquet, COMPRESSION zstd)")
         # Checkpointed and detached: the whole release is in the file, with no .wal beside it.
         con.execute("CHECKPOINT pub")
@@ -202,15 +202,15 @@ def _refuse_personal_data(con: duckdb.DuckDBPyConnection, tables: list[tuple[str
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
-    target = f"pub.{_ident(schema)}.{_ident(table)}"
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{_ident(schema)}")
+    target = f"pub.{sql_identifier(schema)}.{sql_identifier(table)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{sql_identifier(schema)}")
     # Views are materialized too: the published file stands alone, without staging or intermediate.
-    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {_ident(schema)}.{_ident(table)}")
+    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {sql_identifier(schema)}.{sql_identifier(table)}")
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
 
 
 def _write_publication(con: duckdb.DuckDBPyConnection, row: dict[str, object]) -> int:
-    columns = ", ".join(f"{_ident(key)} {_sql_type(key, value)}" for key, value in row.items())
+    columns = ", ".join(f"{sql_identifier(key)} {_sql_type(key, value)}" for key, value in row.items())
     con.execute(f"CREATE TABLE pub.{MARTS}.{PUBLICATION} ({columns})")
     con.execute(f"COMMENT ON TABLE pub.{MARTS}.{PUBLICATION} IS 'Grain: one row, the run that published "
                 "this file: run_id, published_at and what the publishing job recorded.'")
@@ -239,14 +239,15 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]
            where database_name = current_database() and comment is not null""").fetchall()
     for schema, table, comment in table_comments:
         if (schema, table) in wanted:
-            con.execute(f"COMMENT ON TABLE pub.{_ident(schema)}.{_ident(table)} IS {_literal(comment)}")
+            con.execute(f"COMMENT ON TABLE pub.{sql_identifier(schema)}.{sql_identifier(table)} "
+                        f"IS {sql_literal(comment)}")
     column_comments = con.execute(
         """select schema_name, table_name, column_name, comment from duckdb_columns()
            where database_name = current_database() and comment is not null""").fetchall()
     for schema, table, column, comment in column_comments:
         if (schema, table) in wanted:
-            con.execute(f"COMMENT ON COLUMN pub.{_ident(schema)}.{_ident(table)}.{_ident(column)} "
-                        f"IS {_literal(comment)}")
+            con.execute(f"COMMENT ON COLUMN pub.{sql_identifier(schema)}.{sql_identifier(table)}."
+                        f"{sql_identifier(column)} IS {sql_literal(comment)}")
 
 
 def _swap(published_dir: Path, temp_database: Path, run_id: str) -> None:
@@ -332,15 +333,15 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _ident(name: str) -> str:
+def sql_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 def _qualified(name: str) -> str:
-    return ".".join(_ident(part) for part in name.split(".", 1))
+    return ".".join(sql_identifier(part) for part in name.split(".", 1))
 
 
-def _literal(value: object) -> str:
+def sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 

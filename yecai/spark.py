@@ -25,7 +25,7 @@ import jinja2
 import yaml
 
 from yecai import settings
-from yecai.publish import MARTS, TIME_SPINE
+from yecai.publish import MARTS, TIME_SPINE, sql_identifier, sql_literal
 from yecai.warehouse import connect
 
 if TYPE_CHECKING:
@@ -177,11 +177,11 @@ def marts_database(written: dict[str, Path], database: Path, docs: dict[str, Mod
         for relation, folder in written.items():
             schema, _ = relation.split(".")
             con.execute(f"create schema if not exists {schema}")
-            source = "read_parquet(" + _literal(str(folder / "*.parquet")) + ")"
+            source = "read_parquet(" + sql_literal(str(folder / "*.parquet")) + ")"
             described = con.execute(f"describe select * from {source}").fetchall()
             columns = ", ".join(
-                f"timezone('UTC', {_quoted(name)}) as {_quoted(name)}" if type_ == "TIMESTAMP WITH TIME ZONE"
-                else _quoted(name) for name, type_, *_ in described)
+                f"timezone('UTC', {sql_identifier(name)}) as {sql_identifier(name)}"
+                if type_ == "TIMESTAMP WITH TIME ZONE" else sql_identifier(name) for name, type_, *_ in described)
             con.execute(f"create view {relation} as select {columns} from {source}")
             _comment(con, relation, docs.get(relation), {name for name, *_ in described})
     return database
@@ -191,15 +191,7 @@ def _comment(con: duckdb.DuckDBPyConnection, relation: str, doc: ModelDocs | Non
     if doc is None:
         return
     if doc.description:
-        con.execute(f"comment on view {relation} is {_literal(doc.description)}")
+        con.execute(f"comment on view {relation} is {sql_literal(doc.description)}")
     for column, description in doc.columns.items():
         if description and column in columns:
-            con.execute(f"comment on column {relation}.{_quoted(column)} is {_literal(description)}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+            con.execute(f"comment on column {relation}.{sql_identifier(column)} is {sql_literal(description)}")
