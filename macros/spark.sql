@@ -78,19 +78,45 @@
     {{- return(raw_strategy) -}}
 {%- endmacro %}
 
-{#- The table's partition columns: the model's partition_by, or a month-range model's month
-    column (Spark puts partition columns last in the table). -#}
-{% macro spark__partition_cols(label, required=false) -%}
+{#- The table's partition columns (a list, empty: none): the model's partition_by, or a
+    month-range model's month column. -#}
+{% macro spark_partition_columns() -%}
     {%- set columns = config.get('partition_by', validator=validation.any[list, basestring]) -%}
     {%- if columns is none and config.get('materialized') == 'incremental'
             and config.get('incremental_strategy') in recompute_strategies() -%}
         {%- set columns = config.get('recompute_month_column', 'month_start') -%}
     {%- endif -%}
-    {%- if columns is not none -%}
-        {{ label }} ({{ ([columns] if columns is string else columns) | join(', ') }})
+    {{- return([] if columns is none else [columns] if columns is string else columns) -}}
+{%- endmacro %}
+
+{#- dbt-spark's partition clause, on spark_partition_columns (Spark puts partition columns last
+    in the table). -#}
+{% macro spark__partition_cols(label, required=false) -%}
+    {%- set columns = spark_partition_columns() -%}
+    {%- if columns -%}
+        {{ label }} ({{ columns | join(', ') }})
     {%- elif required -%}
         {%- do exceptions.raise_compiler_error('partition_cols: ' ~ label ~ ' needs partition_by') -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- `query` with the rows of each partition in one task, so that a write puts one file in each
+    partition folder: left to the plan, each of a query's tasks writes a file into every month
+    it holds (up to 11 a month at SF 0.01), and each file costs every later read of the table
+    (Spark opens each with a Hadoop configuration of its own). -#}
+{% macro spark_one_file_a_partition(query) -%}
+    {%- set columns = spark_partition_columns() -%}
+    {%- if columns -%}
+        select * from ({{ query }}) as partitioned_rows distribute by {{ columns | join(', ') }}
+    {%- else -%}
+        {{ query }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dbt-spark's create table as, writing one file a partition. -#}
+{% macro spark__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {%- set query = compiled_code if temporary or language != 'sql' else spark_one_file_a_partition(compiled_code) -%}
+    {{- dbt.spark__create_table_as(temporary, relation, query, language) -}}
 {%- endmacro %}
 
 {#- Returns the statement dbt runs as the model's `main`; the statements before it run one a
@@ -149,5 +175,6 @@
         {%- do run_query('alter table ' ~ target ~ ' drop if exists partition (' ~ month_column ~ " = '"
                          ~ row[0] ~ "')") -%}
     {%- endfor -%}
-    {%- do run_query('insert overwrite table ' ~ target ~ ' partition (' ~ month_column ~ ') ' ~ written) -%}
+    {%- do run_query('insert overwrite table ' ~ target ~ ' partition (' ~ month_column ~ ') '
+                     ~ spark_one_file_a_partition(written)) -%}
 {%- endmacro %}

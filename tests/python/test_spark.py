@@ -181,14 +181,16 @@ def test_the_published_tables_carry_the_descriptions_they_carry_on_duckdb(spark_
 
 def test_a_late_delivery_on_spark_overwrites_only_the_months_it_recomputes(spark_run, first_run, tmp_path):
     """A late delta (a CN10 invoice of 2024-03 cancelled in 2026) on the Spark run: a month-range
-    table is partitioned by month; the run writes new files into the partitions from the first
-    recomputed month on and leaves every earlier partition's files as they were; the release
-    then equals the DuckDB main job's after the same delivery. It changes the Spark run: after
-    the tests that read its first release. The values it restates are DuckDB's too."""
+    table is partitioned by month, with one file a partition; the run writes new files into the
+    partitions from the first recomputed month on and leaves every earlier partition's files as
+    they were; the release then equals the DuckDB main job's after the same delivery. It
+    changes the Spark run: after the tests that read its first release. The values it restates
+    are DuckDB's too."""
     root, _ = spark_run
     table = root / "spark" / "warehouse" / f"{MARTS}.db" / "metric_values"
     before = _partition_files(table)
     assert len(before) >= 24, sorted(before)  # a partition a month
+    assert all(len(files) == 1 for files in before.values()), before  # one file a partition (macros/spark.sql)
     invoice = cancel_an_invoice_late(root, "2024-03", "20260102")
     run = _spark_main_job(root)
     assert run.returncode == 0, _tail(run)
