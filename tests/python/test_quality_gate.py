@@ -8,6 +8,7 @@ expectation as failed — no more, no fewer.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,33 @@ def test_expectation_fails_exactly_on_data_broken_for_it(name, clean_gate, tmp_p
     failing = {o.name for o in report.outcomes if not o.success}
     database.unlink()  # a copy of the warehouse per expectation: together they filled 18 GB of /tmp
     assert failing == {name}, report.summary_text()
+
+
+def test_a_sql_check_fails_by_its_count_and_is_reported_under_its_suites_type(tmp_path):
+    """The gate runs an unexpected_rows_expectation as unexpected_rows_count (its query once,
+    for the count): it fails exactly when the query returns rows, and the report names the
+    suite's type and samples the rows."""
+    warehouse = tmp_path / "yecai.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.orders as select * from (values (1, 10.0), (2, -5.0), (3, -1.0)) "
+                    "as t(order_id, amount)")
+    check = {"type": "unexpected_rows_expectation", "severity": "critical", "description": "No negative order.",
+             "kwargs": {"unexpected_rows_query": "select * from {batch} where amount < 0"}}
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "sales.json").write_text(json.dumps({"name": "sales", "expectations": [
+        {**check, "meta": {"name": "sales.orders.no_negative", "table": "marts.orders"}},
+        {**check, "kwargs": {"unexpected_rows_query": "select * from {batch} where amount < -100"},
+         "meta": {"name": "sales.orders.no_large_negative", "table": "marts.orders"}}]}))
+    report = run_gate(warehouse, tmp_path / "gx", semantic_manifest=tmp_path / "none.json", suites_dir=suites,
+                      data_docs=False)
+    stored = [e["type"] for path in (tmp_path / "gx" / "suites").rglob("*.json")
+              for e in json.loads(path.read_text())["expectations"]]
+    assert stored == ["unexpected_rows_count"] * 2  # as GX ran them
+    outcomes = {o.name: o for o in report.outcomes}
+    failed, passed = outcomes["sales.orders.no_negative"], outcomes["sales.orders.no_large_negative"]
+    assert (failed.success, passed.success) == (False, True)
+    assert failed.expectation_type == passed.expectation_type == "unexpected_rows_expectation"
+    assert failed.observed == "2 unexpected rows"
+    assert sorted(sample["order_id"] for sample in failed.samples) == [2, 3]

@@ -41,6 +41,7 @@ LINEAGE_COLUMNS = ("_source_file", "_source_row_number")
 SAMPLE_ROWS = 5
 SAMPLE_COLUMNS = 7  # of a failing row, beside its lineage and checked columns: its key and what names it
 UNEXPECTED_ROWS = "unexpected_rows_expectation"
+COUNTED_ROWS = "unexpected_rows_count"  # the gate runs UNEXPECTED_ROWS as this (quality/unexpected_rows.py)
 WHOLE_TABLE = "whole_table"  # each table is validated as one batch
 # The Data Docs render every stored validation result, so a store that kept every run would make
 # each run's docs slower than the last. Every run's outcomes stay in audit.run_expectations.
@@ -214,13 +215,16 @@ def _definitions(context: Any, source: Any, by_table: dict[tuple[str, str], list
     expectation on a table that does not."""
     import great_expectations as gx
 
+    from yecai.quality import unexpected_rows  # noqa: F401 — registers COUNTED_ROWS with GX
+
     missing: list[ExpectationOutcome] = []
     definitions = []
     for (area, table), expectations in by_table.items():
         if table not in existing:
             missing += [_missing_table_outcome(area, table, e) for e in expectations]
             continue
-        suite = context.suites.add(gx.ExpectationSuite(name=f"{area}.{table}", expectations=expectations,
+        counted = [{**e, "type": COUNTED_ROWS} if e["type"] == UNEXPECTED_ROWS else e for e in expectations]
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{area}.{table}", expectations=counted,
                                                        meta={"area": area, "table": table}))
         batch = source.get_asset(table).get_batch_definition(WHOLE_TABLE)
         definitions.append(context.validation_definitions.add(
@@ -280,12 +284,13 @@ def _missing_table_outcome(area: str, table: str, expectation: dict[str, Any]) -
 
 def _outcome(engine: _Engine, area: str, table: str, result: Any) -> ExpectationOutcome:
     config = result.expectation_config
+    expectation_type = UNEXPECTED_ROWS if config.type == COUNTED_ROWS else config.type  # as the suite names it
     column = config.kwargs.get("column")
     error, samples = _raised(result.exception_info), ()
     observed = f"error: {error}" if error else _observed(result)
     if not error and not result.success:
-        samples = _samples(engine, table, config.type, config.kwargs, result.result)
-        if config.type == UNEXPECTED_ROWS:
+        samples = _samples(engine, table, expectation_type, config.kwargs, result.result)
+        if expectation_type == UNEXPECTED_ROWS:
             query = config.kwargs["unexpected_rows_query"].replace("{batch}", table)
             try:
                 count = engine.query(f"select count(*) from ({query}) as unexpected", ())[1][0][0]
@@ -293,7 +298,7 @@ def _outcome(engine: _Engine, area: str, table: str, result: Any) -> Expectation
             except QueryFailed as failed:
                 observed = f"unexpected rows (not counted: {failed})"
     return ExpectationOutcome(
-        suite=area, table=table, name=config.meta["name"], expectation_type=config.type, column=column,
+        suite=area, table=table, name=config.meta["name"], expectation_type=expectation_type, column=column,
         description=config.description or "", severity=getattr(config.severity, "value", str(config.severity)),
         success=bool(result.success) and not error, observed=observed, samples=samples, expectation_id=config.id or "")
 
