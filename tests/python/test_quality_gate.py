@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,9 @@ def test_a_sql_check_fails_by_its_count_and_is_reported_under_its_suites_type(tm
     assert failed.expectation_type == passed.expectation_type == "unexpected_rows_expectation"
     assert failed.observed == "2 unexpected rows"
     assert sorted(sample["order_id"] for sample in failed.samples) == [2, 3]
+    # the stored suite and results name the gate's type: a later process renders them too
+    docs = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                           "from yecai.quality.gate import build_data_docs; print(build_data_docs(Path(sys.argv[1])))",
+                           str(tmp_path / "gx")], capture_output=True, text=True, timeout=300)
+    assert docs.returncode == 0 and "not found" not in docs.stderr, docs.stderr[-2000:]
+    assert docs.stdout.strip().endswith("index.html"), docs.stdout

@@ -131,7 +131,7 @@ def run_gate(warehouse: Path, gx_dir: Path | None = None, semantic_manifest: Pat
     `tables` limits the run to the expectations reading those tables (for tests that break
     one table); `data_docs=False` skips building the HTML.
     """
-    import great_expectations as gx  # imported when used: it takes seconds
+    gx = _great_expectations()
     from great_expectations.checkpoint import UpdateDataDocsAction
 
     started = time.perf_counter()
@@ -199,10 +199,20 @@ def _write_audit_inputs_on_spark(session: SparkSession, semantic_manifest: Path)
         .write.mode("overwrite").saveAsTable(f"audit.{MARTS_COLUMNS}")
 
 
+def _great_expectations() -> Any:
+    """GX, imported when used (it takes seconds), with the gate's own expectation registered:
+    the suites and results the gate stores name it, so every GX context here needs it."""
+    import great_expectations as gx
+
+    from yecai.quality import unexpected_rows  # noqa: F401 — registers COUNTED_ROWS with GX
+
+    return gx
+
+
 def _prepare(gx_dir: Path | None, suites_dir: Path,
              tables: set[str] | None) -> tuple[Any, dict[tuple[str, str], list[dict[str, Any]]]]:
     """The GX project of this run, and the expectations by (area, table)."""
-    import great_expectations as gx
+    gx = _great_expectations()
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="file", context_root_dir=str(_working_project(gx_dir or settings.data_dir() / "gx")))
@@ -213,10 +223,7 @@ def _definitions(context: Any, source: Any, by_table: dict[tuple[str, str], list
                  existing: set[str]) -> tuple[list[Any], list[ExpectationOutcome]]:
     """A validation definition per (area, table) whose table exists; a failed outcome for every
     expectation on a table that does not."""
-    import great_expectations as gx
-
-    from yecai.quality import unexpected_rows  # noqa: F401 — registers COUNTED_ROWS with GX
-
+    gx = _great_expectations()
     missing: list[ExpectationOutcome] = []
     definitions = []
     for (area, table), expectations in by_table.items():
@@ -360,7 +367,7 @@ def _rows(engine: _Engine, query: str, params: tuple, column: str | None = None)
 
 def build_data_docs(gx_dir: Path) -> Path | None:
     """Render the Data Docs (suites and every stored validation result) as static HTML."""
-    import great_expectations as gx
+    gx = _great_expectations()
 
     if not (gx_dir / "great_expectations.yml").exists():
         return None
